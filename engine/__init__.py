@@ -24,9 +24,9 @@ from .config import device
 from .dtypes import (
     DType,
     as_dtype,
-    float16,
     bool,
     double,
+    float16,
     float32,
     float64,
     half,
@@ -45,6 +45,7 @@ from .ops.array_ops import (
     boolean_mask,
     broadcast_to,
     concat,
+    constant,
     expand_dims,
     eye,
     fill,
@@ -133,38 +134,6 @@ from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, Variable, convert_to_tensor, is_tensor
 
 
-def constant(value, dtype=None, shape=None, name="Const"):
-    """A Tensor holding ``value`` (copied), optionally cast to ``dtype`` and reshaped/filled
-    to ``shape``.
-
-    >>> import gradplay.engine as tf
-    >>> tf.constant(0.0, shape=(2,)).numpy()
-    array([0., 0.], dtype=float32)
-    """
-    import numpy as np
-
-    from .core import wrap
-    from .tensor import to_buffer
-
-    dtype = None if dtype is None else as_dtype(dtype)
-    buf = to_buffer(value, dtype)
-    if shape is not None:
-        dims = tuple(int(d) for d in shape)
-        n = int(np.prod(dims, dtype=np.int64))
-        if buf.size == 1:
-            buf = np.full(dims, np.reshape(np.asarray(buf), ())[()], buf.dtype)
-        elif buf.size == n:
-            buf = np.reshape(buf, dims)
-        else:
-            raise TypeError(
-                f"Eager execution of tf.constant with unsupported shape. Tried to convert a value "
-                f"with {buf.size} elements to shape {list(dims)} ({n} elements). Give a value "
-                f"with {n} elements, or a single value to fill the shape."
-            )
-        buf = backends.get_backend().asarray(buf)
-    return wrap(buf)
-
-
 def executing_eagerly() -> bool:
     """Always True: gradplay executes eagerly (``tf.function`` included)."""
     return True
@@ -180,8 +149,15 @@ def print(*inputs, sep=" ", end="\n", output_stream=None, summarize=3):  # noqa:
     parts = []
     for x in inputs:
         if isinstance(x, (Tensor, Variable)):
-            with np.printoptions(threshold=2 * summarize + 1, edgeitems=summarize):
-                parts.append(np.array2string(np.asarray(x), separator=" "))
+            parts.append(
+                np.array2string(
+                    np.asarray(x),
+                    separator=" ",
+                    threshold=2 * summarize + 1,
+                    edgeitems=summarize,
+                    formatter={"float_kind": lambda v: f"{v:g}"},
+                )
+            )
         else:
             parts.append(str(x))
     builtins.print(*parts, sep=sep, end=end, file=output_stream or sys.stderr)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_pybool = type(True)  # the builtin, before this module's ``bool`` dtype shadows it
+_pybool = bool  # the builtin, before this module's ``bool`` dtype shadows it
 
 
 class DType:
@@ -115,8 +115,7 @@ def from_numpy(np_dtype) -> DType:
             return _BY_NUMPY[np.dtype(np_dtype)]
         except (KeyError, TypeError):
             raise TypeError(
-                f"gradplay tensors cannot hold NumPy dtype {np_dtype!r}. "
-                f"Supported: {', '.join(d.name for d in ALL)}."
+                f"gradplay tensors cannot hold NumPy dtype {np_dtype!r}. Supported: {', '.join(d.name for d in ALL)}."
             ) from None
 
 
@@ -128,9 +127,7 @@ def as_dtype(value) -> DType:
         try:
             return _BY_NAME[value]
         except KeyError:
-            raise TypeError(
-                f"Unknown dtype name {value!r}. Valid names: {', '.join(sorted(_BY_NAME))}."
-            ) from None
+            raise TypeError(f"Unknown dtype name {value!r}. Valid names: {', '.join(sorted(_BY_NAME))}.") from None
     if value is float:
         return float32
     if value is int:
@@ -141,4 +138,3 @@ def as_dtype(value) -> DType:
         return from_numpy(np.dtype(value))
     except TypeError:
         raise TypeError(f"Cannot convert {value!r} to a dtype.") from None
-

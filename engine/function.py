@@ -41,9 +41,10 @@ class TensorSpec:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
 
     def __eq__(self, other):
-        return (
-            isinstance(other, TensorSpec)
-            and (self.shape, self.dtype, self.name) == (other.shape, other.dtype, other.name)
+        return isinstance(other, TensorSpec) and (self.shape, self.dtype, self.name) == (
+            other.shape,
+            other.dtype,
+            other.name,
         )
 
     __hash__ = None
@@ -86,9 +87,7 @@ class Function:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        bound = Function(
-            self.python_function.__get__(instance, owner), None, self.jit_compile, **self.options
-        )
+        bound = Function(self.python_function.__get__(instance, owner), None, self.jit_compile, **self.options)
         if self.input_signature is not None:
             bound.input_signature = self.input_signature
         return bound
@@ -100,8 +99,15 @@ class Function:
         return 0
 
 
-def function(func=None, input_signature=None, autograph=True, jit_compile=None,
-             reduce_retracing=False, experimental_relax_shapes=None, **options):
+def function(
+    func=None,
+    input_signature=None,
+    autograph=True,
+    jit_compile=None,
+    reduce_retracing=False,
+    experimental_relax_shapes=None,
+    **options,
+):
     """Decorator with or without arguments: ``@tf.function`` or ``@tf.function(...)``."""
     if func is None:
         return lambda f: Function(f, input_signature, jit_compile, autograph=autograph)

@@ -37,9 +37,7 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     flat_sequence = list(flat_sequence)
     n = len(flatten(structure))
     if n != len(flat_sequence):
-        raise ValueError(
-            f"Structure has {n} leaves but flat_sequence has {len(flat_sequence)} elements."
-        )
+        raise ValueError(f"Structure has {n} leaves but flat_sequence has {len(flat_sequence)} elements.")
     return _pack(structure, iter(flat_sequence))
 
 

@@ -46,9 +46,7 @@ class TensorShape(tuple):
 
     def is_compatible_with(self, other) -> bool:
         other = TensorShape(other)
-        return len(self) == len(other) and all(
-            a is None or b is None or a == b for a, b in zip(self, other)
-        )
+        return len(self) == len(other) and all(a is None or b is None or a == b for a, b in zip(self, other))
 
     def concatenate(self, other) -> TensorShape:
         return TensorShape(tuple(self) + tuple(TensorShape(other)))

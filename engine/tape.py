@@ -209,8 +209,7 @@ class GradientTape:
                 "gradient() several times."
             )
 
-    def gradient(self, target, sources, output_gradients=None,
-                 unconnected_gradients=UnconnectedGradients.NONE):
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
         """d(target)/d(sources). ``sources`` may be one tensor, a list, or a dict of them.
 
         A list of targets is summed. ``output_gradients`` weights each target (the vector in
@@ -219,7 +218,8 @@ class GradientTape:
         """
         self._check_usable()
         unconnected = UnconnectedGradients(
-            unconnected_gradients.value if isinstance(unconnected_gradients, UnconnectedGradients)
+            unconnected_gradients.value
+            if isinstance(unconnected_gradients, UnconnectedGradients)
             else unconnected_gradients
         )
         flat_targets = [t if isinstance(t, _Operand) else convert_to_tensor(t) for t in nest.flatten(target)]
@@ -227,8 +227,7 @@ class GradientTape:
         for s in flat_sources:
             if not isinstance(s, _Operand):
                 raise ValueError(
-                    f"GradientTape.gradient sources must be tensors or variables, got "
-                    f"{type(s).__name__}: {s!r}."
+                    f"GradientTape.gradient sources must be tensors or variables, got {type(s).__name__}: {s!r}."
                 )
         for t in flat_targets:
             if not _is_float(t):
@@ -267,8 +266,14 @@ class GradientTape:
             out.append(g)
         return nest.pack_sequence_as(sources, out) if nest.is_nested(sources) else out[0]
 
-    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
-                 parallel_iterations=None, experimental_use_pfor=True):
+    def jacobian(
+        self,
+        target,
+        sources,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
         """Full Jacobian: result[i..., j...] = d target[i...] / d source[j...]."""
         self._check_usable()
         target = convert_to_tensor(target) if not isinstance(target, _Operand) else target
@@ -303,8 +308,14 @@ class GradientTape:
             out.append(wrap(stacked.reshape(t_shape + s._value.shape)))
         return nest.pack_sequence_as(sources, out) if nest.is_nested(sources) else out[0]
 
-    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
-                       parallel_iterations=None, experimental_use_pfor=True):
+    def batch_jacobian(
+        self,
+        target,
+        source,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
         """Per-example Jacobian: result[b, i..., j...] = d target[b, i...] / d source[b, j...]."""
         t_shape, s_shape = target._value.shape, source._value.shape
         if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
@@ -375,4 +386,3 @@ def custom_gradient(f=None):
         return nest.pack_sequence_as(result, list(outputs)) if nest.is_nested(result) else outputs[0]
 
     return wrapped
-

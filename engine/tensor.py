@@ -104,9 +104,7 @@ class _Operand:
         return self.numpy().__format__(spec)
 
     def __hash__(self):
-        raise TypeError(
-            f"{type(self).__name__} is unhashable. Instead, use tensor.ref() as the key."
-        )
+        raise TypeError(f"{type(self).__name__} is unhashable. Instead, use tensor.ref() as the key.")
 
     def ref(self):
         """A hashable reference to this object (``ref.deref()`` gives it back)."""
@@ -121,9 +119,8 @@ class _Operand:
 
 def _numpy_text(t, is_repr: bool) -> str:
     value = t.numpy()
-    text = repr(value) if is_repr else str(value)
-    if is_repr and isinstance(value, np.generic):
-        text = repr(np.asarray(value))
+    # 0-d values print as plain numbers in both forms (``numpy=3``), as TensorFlow shows them.
+    text = repr(value) if is_repr and not isinstance(value, np.generic) else str(value)
     return "\n" + text if "\n" in text else text
 
 
@@ -163,9 +160,7 @@ class Variable(_Operand):
 
     __slots__ = ("_value", "_name", "trainable", "_path", "__weakref__")
 
-    def __init__(
-        self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, **kwargs
-    ):
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, **kwargs):
         if initial_value is None:
             raise ValueError("tf.Variable needs an initial_value, e.g. tf.Variable(0.0).")
         if callable(initial_value):
@@ -189,8 +184,7 @@ class Variable(_Operand):
 
     def __repr__(self) -> str:
         return (
-            f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
-            f"numpy={_numpy_text(self, True)}>"
+            f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, numpy={_numpy_text(self, True)}>"
         )
 
     __str__ = __repr__
@@ -284,8 +278,7 @@ def _python_array(value):
         arr = np.asarray(value)
     except ValueError as exc:
         raise ValueError(
-            f"Can't convert non-rectangular Python sequence to Tensor ({exc}). "
-            "Make every row the same length."
+            f"Can't convert non-rectangular Python sequence to Tensor ({exc}). Make every row the same length."
         ) from None
     kind = arr.dtype.kind
     if kind == "f":
@@ -339,9 +332,7 @@ def _cast_checked(arr: np.ndarray, dtype: dtypes.DType, original):
     target = dtype._np
     with np.errstate(invalid="ignore", over="ignore"):
         out = arr.astype(target)
-    if arr.dtype.kind in "fc" and target.kind in "iub" or (
-        arr.dtype.kind in "iu" and target.kind in "iu"
-    ):
+    if arr.dtype.kind in "fc" and target.kind in "iub" or (arr.dtype.kind in "iu" and target.kind in "iu"):
         if not np.array_equal(out.astype(arr.dtype), arr):
             raise TypeError(
                 f"Cannot convert {original!r} to EagerTensor of dtype {dtype.name}: "

@@ -42,9 +42,7 @@ def get_backend():
 def set_backend(name: str):
     """Select the backend every new operation dispatches to."""
     if name not in _KNOWN:
-        raise ValueError(
-            f"Unknown backend {name!r}. Available backends: {', '.join(available())}."
-        )
+        raise ValueError(f"Unknown backend {name!r}. Available backends: {', '.join(available())}.")
     module = importlib.import_module(f".{_KNOWN[name]}", __name__)
     _state["backend"] = module
     for listener in _state["listeners"]:

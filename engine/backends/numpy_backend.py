@@ -165,7 +165,9 @@ def _col2im(cols, shape=(), kh=1, kw=1, sh=1, sw=1, dh=1, dw=1):
     out = np.zeros(shape, cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw, :] += patches[:, :, :, i, j, :]
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            cols_ = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            out[:, rows, cols_, :] += patches[:, :, :, i, j, :]
     return out
 
 
@@ -196,6 +198,9 @@ IMPL = {
     "ceil": np.ceil,
     "round": np.rint,
     "logical_not": np.logical_not,
+    "is_nan": np.isnan,
+    "is_inf": np.isinf,
+    "is_finite": np.isfinite,
     "tanh_grad": _tanh_grad,
     "sigmoid_grad": _sigmoid_grad,
     "relu_grad": _relu_grad,

@@ -84,14 +84,16 @@ def _resolve_shape(shape, size: int, op: str, in_shape) -> tuple:
     if unknown:
         if known == 0 or size % known:
             raise InvalidArgumentError(
-                None, op,
+                None,
+                op,
                 f"Input to reshape is a tensor with {size} values, but the requested shape "
                 f"requires a multiple of {known} [Op:{op}]",
             )
         dims[unknown[0]] = size // known
     elif known != size:
         raise InvalidArgumentError(
-            None, op,
+            None,
+            op,
             f"Input to reshape is a tensor with {size} values, but the requested shape has "
             f"{known} [Op:{op}]. The input has shape {list(in_shape)}; the requested shape is {dims}.",
         )
@@ -137,9 +139,9 @@ def broadcast_to(input, shape, name=None):
             raise ValueError
     except ValueError:
         raise InvalidArgumentError(
-            None, "BroadcastTo",
-            f"Unable to broadcast tensor of shape {list(_shape(x))} to tensor of shape "
-            f"{list(shape)} [Op:BroadcastTo]",
+            None,
+            "BroadcastTo",
+            f"Unable to broadcast tensor of shape {list(_shape(x))} to tensor of shape {list(shape)} [Op:BroadcastTo]",
         ) from None
     return bind(broadcast_to_p, (x,), {"shape": shape})
 
@@ -150,7 +152,8 @@ def expand_dims(input, axis, name=None):
     axis = int(axis)
     if not -len(s) - 1 <= axis <= len(s):
         raise InvalidArgumentError(
-            None, "ExpandDims",
+            None,
+            "ExpandDims",
             f"Tried to expand dim index {axis} for tensor with {len(s)} dimensions. [Op:ExpandDims]",
         )
     s.insert(axis % (len(s) + 1), 1)
@@ -167,7 +170,8 @@ def squeeze(input, axis=None, name=None):
         for a in axes:
             if s[a] != 1:
                 raise InvalidArgumentError(
-                    None, "Squeeze",
+                    None,
+                    "Squeeze",
                     f"Can not squeeze dim[{a}], expected a dimension of 1, got {s[a]} [Op:Squeeze]",
                 )
         new = tuple(d for i, d in enumerate(s) if i not in axes)
@@ -180,7 +184,8 @@ def squeeze(input, axis=None, name=None):
 
 def _getitem_error(prim, inputs, params, exc):
     return InvalidArgumentError(
-        None, "StridedSlice",
+        None,
+        "StridedSlice",
         f"Index out of range: {exc} (tensor shape {list(_shape(inputs[0]))}) [Op:StridedSlice]",
     )
 
@@ -259,14 +264,14 @@ def _concat_vjp(i):
     return rule
 
 
-class _ConcatRules(tuple):
-    """Concat takes any number of inputs: rule i is made on demand."""
+class _ConcatRules:
+    """Concat takes any number of inputs: an endless sequence of rules (zip stops it)."""
 
-    def __new__(cls):
-        return tuple.__new__(cls, ())
-
-    def __getitem__(self, i):
-        return _concat_vjp(i)
+    def __iter__(self):
+        i = 0
+        while True:
+            yield _concat_vjp(i)
+            i += 1
 
 
 def concat(values, axis, name=None):
@@ -281,7 +286,8 @@ def concat(values, axis, name=None):
         s0, s = _shape(xs[0]), _shape(x)
         if len(s) != ndim or any(a != b for j, (a, b) in enumerate(zip(s0, s)) if j != axis):
             raise InvalidArgumentError(
-                None, "ConcatV2",
+                None,
+                "ConcatV2",
                 f"ConcatOp : Dimension mismatch in input {i}: shape {list(s)} vs. shape "
                 f"{list(s0)} of input 0, concatenating along axis {axis} [Op:ConcatV2]",
             )
@@ -316,7 +322,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         k = int(num_or_size_splits)
         if k <= 0 or n % k:
             raise InvalidArgumentError(
-                None, "Split",
+                None,
+                "Split",
                 f"Number of ways to split should evenly divide the split dimension, but got "
                 f"split_dim {axis} (size = {n}) and num_split {k} [Op:Split]",
             )
@@ -327,7 +334,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
             sizes[sizes.index(-1)] = n - (builtins.sum(sizes) + 1)
         if builtins.sum(sizes) != n:
             raise InvalidArgumentError(
-                None, "SplitV",
+                None,
+                "SplitV",
                 f"Determined shape must either match input shape along split_dim exactly if "
                 f"fully specified, or be less than the size of the input along split_dim if not "
                 f"fully specified. Got sizes {sizes} for a dimension of size {n} [Op:SplitV]",
@@ -345,7 +353,8 @@ def tile(input, multiples, name=None):
     s, m = _shape(x), _ints(multiples)
     if len(m) != len(s):
         raise InvalidArgumentError(
-            None, "Tile",
+            None,
+            "Tile",
             f"Expected multiples argument to be a vector of length {len(s)} but got length {len(m)} [Op:Tile]",
         )
     # (a, b) tiled (m, n) == reshape(broadcast((1, a, 1, b) -> (m, a, n, b)), (m*a, n*b))
@@ -360,7 +369,8 @@ pad_p = defprim("pad", "PadV2")
 defvjp(
     pad_p,
     lambda ct, out, x, paddings, value: bind(
-        getitem_p, (ct,),
+        getitem_p,
+        (ct,),
         {"key": tuple(slice(lo, lo + d) for (lo, _), d in zip(paddings, _shape(x))), "advanced": False},
     ),
 )
@@ -372,9 +382,9 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     p = np.asarray(paddings if not isinstance(paddings, _Operand) else np.asarray(paddings)).astype(int)
     if p.shape != (len(_shape(x)), 2) or (p < 0).any():
         raise InvalidArgumentError(
-            None, "Pad",
-            f"paddings must be a non-negative matrix of shape [{len(_shape(x))}, 2], got "
-            f"{p.tolist()} [Op:Pad]",
+            None,
+            "Pad",
+            f"paddings must be a non-negative matrix of shape [{len(_shape(x))}, 2], got {p.tolist()} [Op:Pad]",
         )
     mode = mode.upper()
     if mode == "CONSTANT":
@@ -398,9 +408,9 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 def _gather_error(prim, inputs, params, exc):
     return InvalidArgumentError(
-        None, "GatherV2",
-        f"{exc} (gathering along axis {params['axis']} of a tensor of shape "
-        f"{list(_shape(inputs[0]))}) [Op:GatherV2]",
+        None,
+        "GatherV2",
+        f"{exc} (gathering along axis {params['axis']} of a tensor of shape {list(_shape(inputs[0]))}) [Op:GatherV2]",
     )
 
 
@@ -439,9 +449,7 @@ take_along_axis_p = defprim("take_along_axis", "GatherV2")
 take_along_axis_grad_p = defprim("take_along_axis_grad", "ScatterNd")
 defvjp(
     take_along_axis_p,
-    lambda ct, out, x, idx, axis: bind(
-        take_along_axis_grad_p, (ct, idx), {"axis": axis, "shape": _shape(x)}
-    ),
+    lambda ct, out, x, idx, axis: bind(take_along_axis_grad_p, (ct, idx), {"axis": axis, "shape": _shape(x)}),
     None,
 )
 defvjp(
@@ -469,7 +477,8 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     s = _shape(x)
     if s[axis : axis + m.ndim] != m.shape:
         raise InvalidArgumentError(
-            None, "BooleanMask",
+            None,
+            "BooleanMask",
             f"Shapes {list(s)} and {list(m.shape)} are incompatible: the mask must match "
             f"dimensions {axis}..{axis + m.ndim - 1} of the tensor.",
         )
@@ -505,6 +514,34 @@ def _shape_arg(shape, op):
     if any(d is None or d < 0 for d in dims):
         raise ValueError(f"{op}: shape must be non-negative integers, got {dims}.")
     return tuple(dims)
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """A Tensor holding ``value`` (copied), optionally cast to ``dtype`` and reshaped or
+    filled to ``shape``.
+
+    >>> import gradplay.engine as tf
+    >>> tf.constant(0.0, shape=(2,)).numpy()
+    array([0., 0.], dtype=float32)
+    """
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    buf = to_buffer(value, dtype)
+    if shape is None:
+        return wrap(buf)
+    dims = tuple(int(d) for d in shape)
+    n = int(np.prod(dims, dtype=np.int64))
+    arr = np.asarray(buf)
+    if arr.size == 1:
+        arr = np.full(dims, arr.reshape(())[()], arr.dtype)
+    elif arr.size == n:
+        arr = arr.reshape(dims)
+    else:
+        raise TypeError(
+            f"Eager execution of tf.constant with unsupported shape. Tried to convert a value "
+            f"with {arr.size} elements to shape {list(dims)} ({n} elements). Give a value "
+            f"with {n} elements, or a single value to fill the shape."
+        )
+    return wrap(to_buffer(arr))
 
 
 def _filled(shape, value, dtype, op):

@@ -79,9 +79,7 @@ def sum_to(g, shape):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1
-    )
+    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1)
     if axes:
         g = bind(reduce_sum_p, (g,), {"axis": axes, "keepdims": False})
     if g._value.shape != shape:
@@ -347,9 +345,7 @@ def where(condition, x=None, y=None, name=None):
     int64 coordinates of its true elements."""
     condition = convert_to_tensor(condition)
     if condition._value.dtype != np.bool_:
-        raise InvalidArgumentError(
-            None, "SelectV2", f"tf.where needs a bool condition, got {condition.dtype.name}."
-        )
+        raise InvalidArgumentError(None, "SelectV2", f"tf.where needs a bool condition, got {condition.dtype.name}.")
     if x is None and y is None:
         return wrap(np.argwhere(np.asarray(condition)).astype(np.int64))
     if x is None or y is None:
@@ -509,8 +505,7 @@ def _arg(name, op):
         x = convert_to_tensor(input)
         ndim = len(_shape(x))
         axis = normalize_axis(0 if axis is None else axis, ndim, op)
-        return bind(prim, (x,), {"axis": axis[0] if axis else None,
-                                 "output_type": dtypes.as_dtype(output_type)._np})
+        return bind(prim, (x,), {"axis": axis[0] if axis else None, "output_type": dtypes.as_dtype(output_type)._np})
 
     return fn
 
@@ -581,8 +576,18 @@ def _matmul_vjp_b(ct, out, a, b, transpose_a, transpose_b):
 defvjp(matmul_p, _matmul_vjp_a, _matmul_vjp_b)
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
+def matmul(
+    a,
+    b,
+    transpose_a=False,
+    transpose_b=False,
+    adjoint_a=False,
+    adjoint_b=False,
+    a_is_sparse=False,
+    b_is_sparse=False,
+    output_type=None,
+    name=None,
+):
     """Matrix product of the last two axes (leading axes broadcast as batch axes).
 
     >>> import gradplay.engine as tf
@@ -619,7 +624,8 @@ def tensordot(a, b, axes, name=None):
     ax_b = [x % len(sb) for x in ax_b]
     if [sa[i] for i in ax_a] != [sb[i] for i in ax_b]:
         raise InvalidArgumentError(
-            None, "TensorDot",
+            None,
+            "TensorDot",
             f"tensordot: contracted dimensions differ: {[sa[i] for i in ax_a]} (axes {ax_a} of "
             f"shape {list(sa)}) vs. {[sb[i] for i in ax_b]} (axes {ax_b} of shape {list(sb)}).",
         )
@@ -672,8 +678,14 @@ def _install_operators():
         return lambda self, other: bind(prim, operands(prim, self, other))
 
     table = {
-        "add": add_p, "sub": sub_p, "mul": mul_p, "truediv": div_p,
-        "floordiv": floordiv_p, "mod": mod_p, "pow": pow_p, "matmul": None,
+        "add": add_p,
+        "sub": sub_p,
+        "mul": mul_p,
+        "truediv": div_p,
+        "floordiv": floordiv_p,
+        "mod": mod_p,
+        "pow": pow_p,
+        "matmul": None,
     }
     for cls in (Tensor, Variable):
         for name, prim in table.items():

@@ -36,7 +36,6 @@ from .math_ops import (
     reduce_sum,
     relu,
     sigmoid,
-    softplus,
     sqrt,
     square,
     tanh,
@@ -164,7 +163,8 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     n_classes = _shape(logits)[-1]
     if _shape(labels) != _shape(logits)[:-1]:
         raise InvalidArgumentError(
-            None, "SparseSoftmaxCrossEntropyWithLogits",
+            None,
+            "SparseSoftmaxCrossEntropyWithLogits",
             f"logits and labels must have the same first dimension, got logits shape "
             f"{list(_shape(logits))} and labels shape {list(_shape(labels))} "
             f"[Op:SparseSoftmaxCrossEntropyWithLogits]",
@@ -173,7 +173,8 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
         bad = lab[(lab < 0) | (lab >= n_classes)].flat[0]
         raise InvalidArgumentError(
-            None, "SparseSoftmaxCrossEntropyWithLogits",
+            None,
+            "SparseSoftmaxCrossEntropyWithLogits",
             f"Received a label value of {bad} which is outside the valid range of "
             f"[0, {n_classes}). Label values: {lab.ravel()[:10].tolist()} "
             f"[Op:SparseSoftmaxCrossEntropyWithLogits]",
@@ -244,13 +245,17 @@ def _patches(x, ks, strides, dilations, paddings, pad_value, op):
     eh, ew = (ks[0] - 1) * dilations[0] + 1, (ks[1] - 1) * dilations[1] + 1
     if hp < eh or wp < ew:
         raise InvalidArgumentError(
-            None, op,
+            None,
+            op,
             f"{op}: the window ({ks[0]}x{ks[1]}, dilation {dilations}) is larger than the padded "
             f"input ({hp}x{wp}) for input shape {[n, h, w, c]}. Use padding='SAME' or a smaller "
             f"kernel. [Op:{op}]",
         )
-    return bind(im2col_p, (x,), {"kh": ks[0], "kw": ks[1], "sh": strides[0], "sw": strides[1],
-                                 "dh": dilations[0], "dw": dilations[1]})
+    return bind(
+        im2col_p,
+        (x,),
+        {"kh": ks[0], "kw": ks[1], "sh": strides[0], "sw": strides[1], "dh": dilations[0], "dw": dilations[1]},
+    )
 
 
 def _check_nhwc(x, op, data_format):
@@ -258,8 +263,9 @@ def _check_nhwc(x, op, data_format):
         raise ValueError(f"{op}: only data_format='NHWC' is supported, got {data_format!r}.")
     if len(_shape(x)) != 4:
         raise InvalidArgumentError(
-            None, op, f"{op}: input must be 4-D (batch, height, width, channels), got shape "
-                      f"{list(_shape(x))} [Op:{op}]",
+            None,
+            op,
+            f"{op}: input must be 4-D (batch, height, width, channels), got shape {list(_shape(x))} [Op:{op}]",
         )
 
 
@@ -272,7 +278,8 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
     kh, kw, cin, cout = _shape(k)
     if _shape(x)[3] != cin:
         raise InvalidArgumentError(
-            None, "Conv2D",
+            None,
+            "Conv2D",
             f"input depth must be evenly divisible by filter depth: {_shape(x)[3]} vs {cin} "
             f"(input shape {list(_shape(x))}, filters shape {list(_shape(k))}) [Op:Conv2D]",
         )
@@ -327,9 +334,7 @@ def top_k(input, k=1, sorted=True, name=None):  # noqa: A002 - TensorFlow's sign
     x = _t(input)
     n = _shape(x)[-1]
     if not 0 <= k <= n:
-        raise InvalidArgumentError(
-            None, "TopKV2", f"input must have at least k={k} columns, got {n} [Op:TopKV2]"
-        )
+        raise InvalidArgumentError(None, "TopKV2", f"input must have at least k={k} columns, got {n} [Op:TopKV2]")
     v = np.asarray(x)
     keys = -(v.astype(np.float64))
     idx = np.argsort(keys, axis=-1, kind="stable")[..., :k].astype(np.int32)
@@ -341,4 +346,3 @@ def in_top_k(targets, predictions, k, name=None):
     tgt = np.asarray(_t(targets)).astype(np.int64)
     target_scores = np.take_along_axis(pred, tgt[:, None], axis=-1)
     return wrap((pred > target_scores).sum(axis=-1) < k)
-
