@@ -17,6 +17,8 @@ import threading
 from . import backends
 from .errors import InvalidArgumentError
 
+_impl: dict = {}  # the current backend's forward table (see backends.on_change below)
+
 
 class Primitive:
     """A named operation: forward lives in the backend table, derivatives here.
@@ -26,13 +28,16 @@ class Primitive:
     gradient at all (comparisons, argmax, ...), which tapes never record.
     """
 
-    __slots__ = ("name", "op", "vjps", "error")
+    __slots__ = ("name", "op", "vjps", "error", "impl")
 
     def __init__(self, name: str, op: str, error=None):
         self.name = name
         self.op = op
         self.vjps = None
         self.error = error or _incompatible_shapes
+        # The current backend's forward function, looked up by name when the backend is
+        # loaded (saves a dict lookup per call); None until a backend provides a kernel.
+        self.impl = _impl.get(name)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -76,24 +81,29 @@ _EMPTY: dict = {}
 
 # Filled in by tensor.py (the class is defined there; bind only needs to allocate it).
 Tensor = None
-_impl: dict = {}
 
 
 def _load_backend(backend) -> None:
     global _impl
     _impl = backend.IMPL
+    for prim in PRIMITIVES.values():
+        prim.impl = _impl.get(prim.name)
 
 
 def bind(prim: Primitive, inputs: tuple, params: dict = _EMPTY):
     """Apply ``prim`` to already-converted operands (Tensors or Variables)."""
+    f = prim.impl
+    if f is None:
+        raise backends.missing_kernel(prim.name)
     try:
-        value = _impl[prim.name](*[x._value for x in inputs], **params)
+        if len(inputs) == 2:
+            value = f(inputs[0]._value, inputs[1]._value, **params)
+        elif len(inputs) == 1:
+            value = f(inputs[0]._value, **params)
+        else:
+            value = f(*[x._value for x in inputs], **params)
     except (ValueError, IndexError) as exc:
         raise prim.error(prim, inputs, params, exc) from None
-    except KeyError:
-        if prim.name not in _impl:
-            raise backends.missing_kernel(prim.name) from None
-        raise
     out = _new(Tensor)
     out._value = value
     tapes = context.tapes

@@ -40,6 +40,15 @@ def _is_float(x) -> bool:
     return x._value.dtype.kind == "f"
 
 
+def _flat_operands(sources) -> list:
+    """nest.flatten, with a fast path for the usual flat list of variables."""
+    if isinstance(sources, _Operand):
+        return [sources]
+    if type(sources) in (list, tuple) and all(isinstance(s, _Operand) for s in sources):
+        return list(sources)
+    return nest.flatten(sources)
+
+
 class _CustomNode:
     """A recorded ``custom_gradient`` call: several outputs, one user-supplied rule."""
 
@@ -135,11 +144,13 @@ class GradientTape:
         for x in inputs:
             if id(x) in watched:
                 hit = True
-            elif self._watch_accessed and type(x) is Variable and x.trainable and _is_float(x):
+            elif type(x) is Variable and self._watch_accessed and x.trainable and _is_float(x):
                 watched[id(x)] = x
                 self._variables[id(x)] = x
                 hit = True
-        if hit and out._value.dtype.kind == "f":
+        if hit:
+            # Integer outputs are recorded too (checking costs more than it saves); no
+            # cotangent ever reaches them, since rules into integer inputs are skipped.
             watched[id(out)] = out
             self._ops.append((prim, inputs, out, params))
 
@@ -168,12 +179,13 @@ class GradientTape:
             if ct is None:
                 continue
             for x, rule in zip(inputs, prim.vjps):
-                if rule is None or id(x) not in watched or not _is_float(x):
+                kx = id(x)
+                # Only watched float inputs need a rule (unwatched ones are constants).
+                if rule is None or kx not in watched or x._value.dtype.kind != "f":
                     continue
-                g = rule(ct, out, *inputs, **params)
+                g = rule(ct, out, *inputs, **params) if params else rule(ct, out, *inputs)
                 if g is None:
                     continue
-                kx = id(x)
                 prev = grads.get(kx)
                 grads[kx] = g if prev is None else prev + g
         return grads
@@ -222,22 +234,25 @@ class GradientTape:
             if isinstance(unconnected_gradients, UnconnectedGradients)
             else unconnected_gradients
         )
-        flat_targets = [t if isinstance(t, _Operand) else convert_to_tensor(t) for t in nest.flatten(target)]
-        flat_sources = nest.flatten(sources)
+        flat_targets = [
+            t if isinstance(t, _Operand) else convert_to_tensor(t)
+            for t in ((target,) if isinstance(target, _Operand) else nest.flatten(target))
+        ]
+        flat_sources = _flat_operands(sources)
         for s in flat_sources:
             if not isinstance(s, _Operand):
                 raise ValueError(
                     f"GradientTape.gradient sources must be tensors or variables, got {type(s).__name__}: {s!r}."
                 )
         for t in flat_targets:
-            if not _is_float(t):
+            if t._value.dtype.kind != "f":
                 warnings.warn(
                     f"The dtype of the target tensor must be floating (e.g. tf.float32) when "
                     f"calling GradientTape.gradient, got {t.dtype!r}.",
                     stacklevel=2,
                 )
         if output_gradients is None:
-            seeds = [wrap(np.ones_like(t._value)) for t in flat_targets]
+            seeds = [wrap(np.ones(t._value.shape, t._value.dtype)) for t in flat_targets]
         else:
             og = nest.flatten(output_gradients)
             if len(og) != len(flat_targets):
@@ -258,13 +273,14 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._ops = []
-        out = []
-        for s in flat_sources:
-            g = grads.get(id(s)) if _is_float(s) else None
-            if g is None and unconnected is UnconnectedGradients.ZERO:
-                g = wrap(np.zeros_like(s._value))
-            out.append(g)
-        return nest.pack_sequence_as(sources, out) if nest.is_nested(sources) else out[0]
+        out = [grads.get(id(s)) if s._value.dtype.kind == "f" else None for s in flat_sources]
+        if unconnected is UnconnectedGradients.ZERO:
+            out = [wrap(np.zeros_like(s._value)) if g is None else g for g, s in zip(out, flat_sources)]
+        if isinstance(sources, _Operand):
+            return out[0]
+        if type(sources) is list and len(out) == len(sources):
+            return out
+        return nest.pack_sequence_as(sources, out)
 
     def jacobian(
         self,

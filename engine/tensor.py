@@ -199,6 +199,11 @@ class Variable(_Operand):
         return identity(self)
 
     def _new_value(self, value, what: str):
+        current = self._value
+        if type(value) is Tensor:  # the training-loop case: no conversion needed
+            buf = value._value
+            if buf.dtype == current.dtype and buf.shape == current.shape:
+                return buf
         buf = to_buffer(value, self.dtype)
         if buf.shape != self._value.shape:
             raise ValueError(

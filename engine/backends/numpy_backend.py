@@ -70,20 +70,37 @@ def _pow(x, y):
     return np.power(x, y)
 
 
-def _reduce(fn):
+def _reduce(ufunc):
+    # ufunc.reduce directly: np.sum & co. spend most of their time on dispatch for small arrays.
     def reduce(x, axis=None, keepdims=False):
-        out = fn(x, axis=axis, keepdims=keepdims)
-        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+        if x.ndim == 0:
+            return x
+        return ufunc.reduce(x, axis=axis, dtype=x.dtype, keepdims=keepdims)
 
     return reduce
 
 
-def _reduce_sum(x, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+def _reduce_mean(x, axis=None, keepdims=False):
+    if x.ndim == 0:
+        return x
+    total = np.add.reduce(x, axis=axis, dtype=x.dtype, keepdims=keepdims)
+    n = x.size if axis is None else math.prod(x.shape[a] for a in axis)
+    return total / x.dtype.type(max(n, 1))
 
 
-def _reduce_prod(x, axis=None, keepdims=False):
-    return np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+def _reduce_logical(fn):
+    def reduce(x, axis=None, keepdims=False):
+        return fn(x, axis=axis, keepdims=keepdims)
+
+    return reduce
+
+
+def _broadcast_to(x, shape=()):
+    # Materialized: np.broadcast_to's validation costs more than the copy for small arrays,
+    # and a read-only strided view would surprise later in-place kernels.
+    out = np.empty(shape, x.dtype)
+    out[...] = x
+    return out
 
 
 def _arg(fn):
@@ -144,9 +161,9 @@ def _take_along_axis_grad(g, indices, axis=-1, shape=()):
 
 def _matmul(a, b, transpose_a=False, transpose_b=False):
     if transpose_a:
-        a = np.swapaxes(a, -1, -2)
+        a = a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)
     if transpose_b:
-        b = np.swapaxes(b, -1, -2)
+        b = b.T if b.ndim == 2 else np.swapaxes(b, -1, -2)
     return np.matmul(a, b)
 
 
@@ -225,19 +242,20 @@ IMPL = {
     "logical_or": np.logical_or,
     "select": np.where,
     # reductions and scans
-    "reduce_sum": _reduce_sum,
-    "reduce_prod": _reduce_prod,
-    "reduce_max": _reduce(np.max),
-    "reduce_min": _reduce(np.min),
-    "reduce_any": _reduce(np.any),
-    "reduce_all": _reduce(np.all),
+    "reduce_sum": _reduce(np.add),
+    "reduce_mean": _reduce_mean,
+    "reduce_prod": _reduce(np.multiply),
+    "reduce_max": _reduce(np.maximum),
+    "reduce_min": _reduce(np.minimum),
+    "reduce_any": _reduce_logical(np.any),
+    "reduce_all": _reduce_logical(np.all),
     "argmax": _arg(np.argmax),
     "argmin": _arg(np.argmin),
     "cumsum": _cumsum,
     # shape and indexing
     "reshape": lambda x, shape=(): np.reshape(x, shape),
     "transpose": lambda x, perm=(): np.transpose(x, perm),
-    "broadcast_to": lambda x, shape=(): np.broadcast_to(x, shape),
+    "broadcast_to": _broadcast_to,
     "getitem": lambda x, key=(), shape=(), advanced=False: x[key],
     "getitem_grad": _getitem_grad,
     "concat": lambda *xs, axis=0: np.concatenate(xs, axis=axis),

@@ -10,6 +10,8 @@ array([11, 12], dtype=int32)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import core, dtypes
@@ -28,12 +30,26 @@ def _type_name(arr) -> str:
     return _TF_TYPE_NAME.get(name, name)
 
 
+_PY_NUMBERS = (float, int)
+
+
 def _weak(value, like):
     """Convert a non-tensor operand to ``like``'s dtype (TensorFlow's weak Python scalars)."""
     dt = like._value.dtype
-    if type(value) is float and dt.kind == "f":
-        return wrap(np.asarray(value, dt))
+    if dt.kind == "f" and type(value) in _PY_NUMBERS:
+        return wrap(_asarray(np.asarray(value, dt)))
     return wrap(to_buffer(value, dtypes.from_numpy(dt)))
+
+
+_asarray = None  # the backend's host -> device conversion, set on backend change
+
+
+def _set_backend(backend):
+    global _asarray
+    _asarray = backend.asarray
+
+
+core.backends.on_change(_set_backend)
 
 
 def operands(prim, x, y):
@@ -127,12 +143,16 @@ def pow(x, y, name=None):  # noqa: A001 - TensorFlow's public name
     return _pow(x, y)
 
 
-defvjp(add_p, lambda ct, out, x, y: sum_to(ct, _shape(x)), lambda ct, out, x, y: sum_to(ct, _shape(y)))
-defvjp(
-    sub_p,
-    lambda ct, out, x, y: sum_to(ct, _shape(x)),
-    lambda ct, out, x, y: sum_to(negative(ct), _shape(y)),
-)
+def _add_vjp_x(ct, out, x, y):
+    return ct if ct._value.shape == x._value.shape else sum_to(ct, x._value.shape)
+
+
+def _add_vjp_y(ct, out, x, y):
+    return ct if ct._value.shape == y._value.shape else sum_to(ct, y._value.shape)
+
+
+defvjp(add_p, _add_vjp_x, _add_vjp_y)
+defvjp(sub_p, _add_vjp_x, lambda ct, out, x, y: sum_to(bind(neg_p, (ct,)), _shape(y)))
 defvjp(
     mul_p,
     lambda ct, out, x, y: sum_to(bind(mul_p, (ct, y)), _shape(x)),
@@ -412,7 +432,8 @@ def _expand_ct(ct, x, axis, keepdims):
 
 
 def _sum_vjp(ct, out, x, axis, keepdims):
-    ct = _expand_ct(ct, x, axis, keepdims)
+    if axis is not None:  # a full reduction's scalar broadcasts as it is
+        ct = _expand_ct(ct, x, axis, keepdims)
     return bind(broadcast_to_p, (ct,), {"shape": _shape(x)})
 
 
@@ -451,21 +472,29 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _count(x, axis) -> int:
-    shape = _shape(x)
-    if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+    shape = x._value.shape
+    return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
+
+
+reduce_mean_p = defprim("reduce_mean", "Mean")
+
+
+def _mean_vjp(ct, out, x, axis, keepdims):
+    scale = wrap(np.asarray(1 / max(_count(x, axis), 1), x._value.dtype))
+    return _sum_vjp(bind(mul_p, (ct, scale)), out, x, axis, keepdims)
+
+
+defvjp(reduce_mean_p, _mean_vjp)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean over ``axis``; integer tensors give the truncated integer mean, as in TensorFlow."""
     x = input_tensor if type(input_tensor) in OPERAND_TYPES else convert_to_tensor(input_tensor)
-    axis = normalize_axis(axis, len(x._value.shape), "Mean")
-    total = bind(reduce_sum_p, (x,), {"axis": axis, "keepdims": bool(keepdims)})
-    n = _count(x, axis)
+    axis = None if axis is None else normalize_axis(axis, len(x._value.shape), "Mean")
     if x._value.dtype.kind == "f":
-        return bind(div_p, (total, wrap(np.asarray(max(n, 1), x._value.dtype))))
-    return cast(divide(total, max(n, 1)), dtypes.from_numpy(x._value.dtype))
+        return bind(reduce_mean_p, (x,), {"axis": axis, "keepdims": bool(keepdims)})
+    total = bind(reduce_sum_p, (x,), {"axis": axis, "keepdims": bool(keepdims)})
+    return cast(divide(total, max(_count(x, axis), 1)), dtypes.from_numpy(x._value.dtype))
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -562,7 +591,8 @@ def _matmul_vjp_a(ct, out, a, b, transpose_a, transpose_b):
         g = _mm(b, ct, transpose_b, True) if not transpose_b else _mm(b, ct, True, True)
     else:
         g = _mm(ct, b, False, not transpose_b)
-    return sum_to(g, _shape(a))
+    shape = a._value.shape
+    return g if g._value.shape == shape else sum_to(g, shape)  # batch axes broadcast
 
 
 def _matmul_vjp_b(ct, out, a, b, transpose_a, transpose_b):
@@ -570,7 +600,8 @@ def _matmul_vjp_b(ct, out, a, b, transpose_a, transpose_b):
         g = _mm(ct, a, True, transpose_a) if not transpose_a else _mm(ct, a, True, True)
     else:
         g = _mm(a, ct, not transpose_a, False)
-    return sum_to(g, _shape(b))
+    shape = b._value.shape
+    return g if g._value.shape == shape else sum_to(g, shape)
 
 
 defvjp(matmul_p, _matmul_vjp_a, _matmul_vjp_b)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import gradplay.engine as tf
 import numpy as np
+
+import gradplay.engine as tf
 
 
 @dataclasses.dataclass

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gradplay.engine as tf
 import numpy as np
 import pytest
+
+import gradplay.engine as tf
 
 
 def test_function_decorator_forms_and_methods():

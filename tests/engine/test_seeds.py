@@ -7,8 +7,9 @@ computation written by hand in NumPy.
 
 from __future__ import annotations
 
-import gradplay.engine as tf
 import numpy as np
+
+import gradplay.engine as tf
 
 
 def test_seed003_tensor_creation_and_printing(capsys):

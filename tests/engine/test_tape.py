@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gradplay.engine as tf
 import numpy as np
 import pytest
+
+import gradplay.engine as tf
 
 
 def test_constants_need_watch_variables_do_not():

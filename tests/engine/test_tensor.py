@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gradplay.engine as tf
 import numpy as np
 import pytest
+
+import gradplay.engine as tf
 from gradplay.engine.errors import InvalidArgumentError
 
 
