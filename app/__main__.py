@@ -75,8 +75,10 @@ def main(argv=None) -> int:
             train = float(tf.reduce_mean(tf.square(forward(params, x_train) - y_train)))
             test_out = forward(params, x_test).numpy()
             acc = float(np.mean(np.sign(test_out) == y_test))
-            print(f"epoch {epoch:4d}  train loss {train:.4f}  test loss "
-                  f"{float(np.mean((test_out - y_test) ** 2)):.4f}  test accuracy {acc:.3f}")
+            print(
+                f"epoch {epoch:4d}  train loss {train:.4f}  test loss "
+                f"{float(np.mean((test_out - y_test) ** 2)):.4f}  test accuracy {acc:.3f}"
+            )
     print("\ndecision boundary (# = class +1, blank = class -1):")
     print(boundary_map(params))
     return 0
