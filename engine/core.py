@@ -36,8 +36,8 @@ class Primitive:
         self.vjps = None
         self.error = error or _incompatible_shapes
         # The current backend's forward function, looked up by name when the backend is
-        # loaded (saves a dict lookup per call); None until a backend provides a kernel.
-        self.impl = _impl.get(name)
+        # loaded (saves a dict lookup per call); raises UnimplementedError if it has none.
+        self.impl = _impl.get(name) or _missing(name)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -87,19 +87,29 @@ def _load_backend(backend) -> None:
     global _impl
     _impl = backend.IMPL
     for prim in PRIMITIVES.values():
-        prim.impl = _impl.get(prim.name)
+        prim.impl = _impl.get(prim.name) or _missing(prim.name)
+
+
+def _missing(name):
+    def kernel(*args, **params):
+        raise backends.missing_kernel(name)
+
+    return kernel
 
 
 def bind(prim: Primitive, inputs: tuple, params: dict = _EMPTY):
     """Apply ``prim`` to already-converted operands (Tensors or Variables)."""
     f = prim.impl
-    if f is None:
-        raise backends.missing_kernel(prim.name)
     try:
-        if len(inputs) == 2:
-            value = f(inputs[0]._value, inputs[1]._value, **params)
-        elif len(inputs) == 1:
-            value = f(inputs[0]._value, **params)
+        # The hot cases spelled out: no argument list to build, no empty **{} to unpack.
+        n = len(inputs)
+        if n == 2:
+            if params:
+                value = f(inputs[0]._value, inputs[1]._value, **params)
+            else:
+                value = f(inputs[0]._value, inputs[1]._value)
+        elif n == 1:
+            value = f(inputs[0]._value, **params) if params else f(inputs[0]._value)
         else:
             value = f(*[x._value for x in inputs], **params)
     except (ValueError, IndexError) as exc:

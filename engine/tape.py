@@ -44,7 +44,10 @@ def _flat_operands(sources) -> list:
     """nest.flatten, with a fast path for the usual flat list of variables."""
     if isinstance(sources, _Operand):
         return [sources]
-    if type(sources) in (list, tuple) and all(isinstance(s, _Operand) for s in sources):
+    if type(sources) in (list, tuple):
+        for s in sources:
+            if not isinstance(s, _Operand):
+                return nest.flatten(sources)
         return list(sources)
     return nest.flatten(sources)
 
@@ -144,7 +147,7 @@ class GradientTape:
         for x in inputs:
             if id(x) in watched:
                 hit = True
-            elif type(x) is Variable and self._watch_accessed and x.trainable and _is_float(x):
+            elif type(x) is Variable and self._watch_accessed and x.trainable and x._value.dtype.kind == "f":
                 watched[id(x)] = x
                 self._variables[id(x)] = x
                 hit = True
@@ -170,12 +173,13 @@ class GradientTape:
             k = id(t)
             grads[k] = s if k not in grads else grads[k] + s
         watched = self._watched
+        pop, get = grads.pop, grads.get
         for prim, inputs, out, params in reversed(self._ops):
             if out is None:  # custom_gradient node
                 self._backward_custom(prim, inputs, grads, source_ids)
                 continue
             k = id(out)
-            ct = grads.get(k) if k in source_ids else grads.pop(k, None)
+            ct = get(k) if k in source_ids else pop(k, None)
             if ct is None:
                 continue
             for x, rule in zip(inputs, prim.vjps):
@@ -186,7 +190,7 @@ class GradientTape:
                 g = rule(ct, out, *inputs, **params) if params else rule(ct, out, *inputs)
                 if g is None:
                     continue
-                prev = grads.get(kx)
+                prev = get(kx)
                 grads[kx] = g if prev is None else prev + g
         return grads
 
@@ -229,11 +233,9 @@ class GradientTape:
         zeros with ``unconnected_gradients="zero"``.
         """
         self._check_usable()
-        unconnected = UnconnectedGradients(
-            unconnected_gradients.value
-            if isinstance(unconnected_gradients, UnconnectedGradients)
-            else unconnected_gradients
-        )
+        unconnected = unconnected_gradients
+        if unconnected is not UnconnectedGradients.NONE:
+            unconnected = UnconnectedGradients(getattr(unconnected, "value", unconnected))
         flat_targets = [
             t if isinstance(t, _Operand) else convert_to_tensor(t)
             for t in ((target,) if isinstance(target, _Operand) else nest.flatten(target))

@@ -75,6 +75,8 @@ def _reduce(ufunc):
     def reduce(x, axis=None, keepdims=False):
         if x.ndim == 0:
             return x
+        if axis is not None and len(axis) == 1:
+            axis = axis[0]
         return ufunc.reduce(x, axis=axis, dtype=x.dtype, keepdims=keepdims)
 
     return reduce
@@ -160,10 +162,12 @@ def _take_along_axis_grad(g, indices, axis=-1, shape=()):
 
 
 def _matmul(a, b, transpose_a=False, transpose_b=False):
+    if a.ndim == 2 and b.ndim == 2:  # np.dot dispatches faster than the matmul ufunc
+        return np.dot(a.T if transpose_a else a, b.T if transpose_b else b)
     if transpose_a:
-        a = a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)
+        a = np.swapaxes(a, -1, -2)
     if transpose_b:
-        b = b.T if b.ndim == 2 else np.swapaxes(b, -1, -2)
+        b = np.swapaxes(b, -1, -2)
     return np.matmul(a, b)
 
 

@@ -36,9 +36,15 @@ _PY_NUMBERS = (float, int)
 def _weak(value, like):
     """Convert a non-tensor operand to ``like``'s dtype (TensorFlow's weak Python scalars)."""
     dt = like._value.dtype
+    out = _new(Tensor)
     if dt.kind == "f" and type(value) in _PY_NUMBERS:
-        return wrap(_asarray(np.asarray(value, dt)))
-    return wrap(to_buffer(value, dtypes.from_numpy(dt)))
+        out._value = _asarray(np.asarray(value, dt))
+    else:
+        out._value = to_buffer(value, dtypes.from_numpy(dt))
+    return out
+
+
+_new = object.__new__
 
 
 _asarray = None  # the backend's host -> device conversion, set on backend change
@@ -57,7 +63,8 @@ def operands(prim, x, y):
     tx, ty = type(x), type(y)
     if tx in OPERAND_TYPES:
         if ty in OPERAND_TYPES:
-            if x._value.dtype != y._value.dtype:
+            dx, dy = x._value.dtype, y._value.dtype
+            if dx is not dy and dx != dy:  # dtypes are usually the same singleton
                 raise InvalidArgumentError(
                     None,
                     prim.op,
@@ -89,16 +96,30 @@ def _unary(prim):
     return op
 
 
+def _sum_plan(gshape, shape):
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1)
+    reduced = tuple(d for i, d in enumerate(gshape) if i not in axes)
+    return axes, reduced != shape
+
+
+_SUM_PLANS: dict = {}  # (gradient shape, target shape) -> (axes, needs reshape); tiny, bounded
+
+
 def sum_to(g, shape):
     """Sum ``g`` down to ``shape``: the gradient rule of broadcasting."""
     gshape = g._value.shape
     if gshape == shape:
         return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1)
+    plan = _SUM_PLANS.get((gshape, shape))
+    if plan is None:
+        if len(_SUM_PLANS) > 4096:
+            _SUM_PLANS.clear()
+        plan = _SUM_PLANS[(gshape, shape)] = _sum_plan(gshape, shape)
+    axes, needs_reshape = plan
     if axes:
         g = bind(reduce_sum_p, (g,), {"axis": axes, "keepdims": False})
-    if g._value.shape != shape:
+    if needs_reshape:
         g = bind(reshape_p, (g,), {"shape": shape})
     return g
 
@@ -272,7 +293,7 @@ defvjp(log_p, lambda ct, out, x: bind(div_p, (ct, x)))
 defvjp(log1p_p, lambda ct, out, x: ct / (x + 1))
 defvjp(sqrt_p, lambda ct, out, x: ct * 0.5 / out)
 defvjp(rsqrt_p, lambda ct, out, x: ct * -0.5 * out / x)
-defvjp(square_p, lambda ct, out, x: ct * (x * 2))
+defvjp(square_p, lambda ct, out, x: bind(mul_p, (ct, bind(add_p, (x, x)))))  # 2x without a constant
 defvjp(sin_p, lambda ct, out, x: ct * cos(x))
 defvjp(cos_p, lambda ct, out, x: negative(ct * sin(x)))
 defvjp(tanh_p, lambda ct, out, x: bind(tanh_grad_p, (out, ct)))
@@ -477,10 +498,12 @@ def _count(x, axis) -> int:
 
 
 reduce_mean_p = defprim("reduce_mean", "Mean")
+_ALL_AXES = {"axis": None, "keepdims": False}
 
 
 def _mean_vjp(ct, out, x, axis, keepdims):
-    scale = wrap(np.asarray(1 / max(_count(x, axis), 1), x._value.dtype))
+    n = x._value.size if axis is None else _count(x, axis)
+    scale = wrap(_asarray(np.asarray(1 / max(n, 1), x._value.dtype)))
     return _sum_vjp(bind(mul_p, (ct, scale)), out, x, axis, keepdims)
 
 
@@ -492,6 +515,8 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     x = input_tensor if type(input_tensor) in OPERAND_TYPES else convert_to_tensor(input_tensor)
     axis = None if axis is None else normalize_axis(axis, len(x._value.shape), "Mean")
     if x._value.dtype.kind == "f":
+        if axis is None and not keepdims:
+            return bind(reduce_mean_p, (x,), _ALL_AXES)
         return bind(reduce_mean_p, (x,), {"axis": axis, "keepdims": bool(keepdims)})
     total = bind(reduce_sum_p, (x,), {"axis": axis, "keepdims": bool(keepdims)})
     return cast(divide(total, max(_count(x, axis), 1)), dtypes.from_numpy(x._value.dtype))
@@ -582,8 +607,12 @@ def _matmul_error(prim, inputs, params, exc):
 matmul_p = defprim("matmul", "MatMul", error=_matmul_error)
 
 
+_MM_PARAMS = {(ta, tb): {"transpose_a": ta, "transpose_b": tb} for ta in (False, True) for tb in (False, True)}
+_MM_NN = _MM_PARAMS[False, False]
+
+
 def _mm(a, b, ta=False, tb=False):
-    return bind(matmul_p, (a, b), {"transpose_a": ta, "transpose_b": tb})
+    return bind(matmul_p, (a, b), _MM_PARAMS[ta, tb])
 
 
 def _matmul_vjp_a(ct, out, a, b, transpose_a, transpose_b):
@@ -627,8 +656,7 @@ def matmul(
            [43, 50]], dtype=int32)
     """
     a, b = operands(matmul_p, a, b)
-    ra, rb = len(_shape(a)), len(_shape(b))
-    if ra < 2 or rb < 2:
+    if a._value.ndim < 2 or b._value.ndim < 2:
         raise InvalidArgumentError(
             None,
             "MatMul",
@@ -636,7 +664,9 @@ def matmul(
             f"{list(_shape(b))} [Op:MatMul]. Use tf.reshape (e.g. x[tf.newaxis, :]) or "
             f"tf.tensordot for vectors.",
         )
-    return _mm(a, b, bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b))
+    if transpose_a or adjoint_a or transpose_b or adjoint_b:
+        return bind(matmul_p, (a, b), _MM_PARAMS[bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)])
+    return bind(matmul_p, (a, b), _MM_NN)
 
 
 def tensordot(a, b, axes, name=None):
