@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+# The in-browser runtime is Python 3.12 with NumPy 2.0: the engine's tests also run there.
+PY312 ?= $(shell command -v python3.12 2>/dev/null | grep -v shims || ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1)
+COMPAT := .venv-py312-np20
+
+.PHONY: run test compat bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +20,26 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m gradplay.app
 
-## Lint and the whole test suite.
+## Lint, the whole test suite, and the engine's tests on Python 3.12 + NumPy 2.0.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+	$(MAKE) compat
+
+$(COMPAT)/.installed: pyproject.toml
+	@test -n "$(PY312)" || { echo "compat: no python3.12 found; install Python 3.12 or set PY312=/path/to/python3.12" >&2; exit 1; }
+	$(PY312) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet "numpy==2.0.2" "pytest>=8"
+	$(COMPAT)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+compat: $(COMPAT)/.installed
+	$(COMPAT)/bin/python -m pytest -p no:cacheprovider tests/engine tests/test_packaging.py
 
 ## Benchmarks (ratios against NumPy in the same run; see BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_core.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT) build *.egg-info .pytest_cache .ruff_cache
