@@ -126,3 +126,26 @@ def test_every_primitive_has_a_numpy_kernel():
     missing = sorted(set(core.PRIMITIVES) - set(impl))
     assert missing == [], f"primitives without a NumPy kernel: {missing}"
     assert 25 <= len(core.PRIMITIVES) <= 90
+
+
+def test_dropout_scales_and_zeroes():
+    x = tf.ones((200, 50))
+    y = tf.nn.dropout(x, rate=0.4, rng=tf.random.Generator.from_seed(0)).numpy()
+    kept = y != 0
+    assert abs(kept.mean() - 0.6) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.6, rtol=1e-6)
+    assert tf.nn.dropout(x, 0.0) is x
+    with pytest.raises(ValueError, match="range"):
+        tf.nn.dropout(x, 1.0)
+    v = tf.Variable(np.ones((4, 4), np.float32))
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(tf.nn.dropout(v, 0.5, rng=tf.random.Generator.from_seed(1)))
+    g = tape.gradient(out, v).numpy()
+    assert set(np.unique(g).tolist()) <= {0.0, 2.0}
+
+
+def test_in_top_k_and_moments():
+    pred = tf.constant([[0.1, 0.8, 0.1], [0.6, 0.3, 0.1]])
+    assert tf.math.in_top_k([1, 1], pred, 1).numpy().tolist() == [True, False]
+    mean, var = tf.nn.moments(tf.constant([[1.0, 2.0], [3.0, 6.0]]), axes=[0])
+    assert mean.numpy().tolist() == [2.0, 4.0] and var.numpy().tolist() == [1.0, 4.0]
