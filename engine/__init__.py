@@ -17,6 +17,7 @@ from gradplay import __version__
 
 from . import backends, dtypes, errors, nest
 from . import config as config
+from . import data as data
 from . import math as math
 from . import nn as nn
 from . import random as random
@@ -161,3 +162,16 @@ def print(*inputs, sep=" ", end="\n", output_stream=None, summarize=3):  # noqa:
         else:
             parts.append(str(x))
     builtins.print(*parts, sep=sep, end=end, file=output_stream or sys.stderr)
+
+
+def __getattr__(name):
+    # tf.keras and tf.optimizers load on first use, so `import gradplay.engine` stays fast.
+    if name == "keras":
+        import importlib
+
+        return importlib.import_module(".keras", __name__)
+    if name in ("optimizers", "losses", "metrics", "initializers"):
+        import importlib
+
+        return getattr(importlib.import_module(".keras", __name__), name)
+    raise AttributeError(f"module 'gradplay.engine' has no attribute {name!r}")
