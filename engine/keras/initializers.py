@@ -240,6 +240,7 @@ TABLE = {
     "orthogonal": Orthogonal,
 }
 _BY_CLASS = {cls.__name__: cls for cls in TABLE.values()}
+TABLE.update({"uniform": RandomUniform, "normal": RandomNormal})  # Keras' short aliases
 
 
 def get(identifier):

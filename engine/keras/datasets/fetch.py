@@ -127,7 +127,11 @@ def fetch_fashion_mnist(cache_dir=None, source_dir=DEBIAN_DIR) -> Path:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gradplay.engine.keras.datasets.fetch", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m gradplay.engine.keras.datasets.fetch",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "datasets", nargs="+", choices=["mnist", "fashion_mnist"], help="datasets to put into the cache"
     )
