@@ -13,7 +13,7 @@ COMPAT := .venv-py312-np20
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,compare]"
 	touch $(STAMP)
 
 ## The main job (today: the engine demo in the terminal; it becomes the Playground).

@@ -67,7 +67,7 @@ def _float(x):
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     """Squeeze or expand the last axis when the ranks differ by exactly one (Keras' rule):
     ``(N,)`` labels against ``(N, 1)`` predictions become ``(N, 1)`` and ``(N, 1)``."""
-    r1, r2 = len(x1.shape), len(x2.shape)
+    r1, r2 = x1.ndim, x2.ndim
     if r1 == r2:
         return x1, x2
     if r1 == r2 + 1 and x1.shape[-1] == 1:
@@ -262,7 +262,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_pred = _float(y_pred)
     y_true = _tensor(y_true, y_pred.dtype)
-    if len(y_pred.shape) and y_pred.shape[-1] == 1:
+    if y_pred.ndim and y_pred.shape[-1] == 1:
         warnings.warn(
             "In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
             f"with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
@@ -270,7 +270,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
             SyntaxWarning,
             stacklevel=2,
         )
-    if len(y_true.shape) < 1:
+    if y_true.ndim < 1:
         raise ValueError(
             "Arguments `target` and `output` must be at least rank 1. Received: "
             f"target.shape={y_true.shape}, output.shape={y_pred.shape}"
@@ -290,7 +290,7 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_c
     """The per-sample loss and, with ``ignore_class``, the mask of the samples that count."""
     y_pred = _float(y_pred)
     y_true = _tensor(y_true)
-    if len(y_true.shape) == len(y_pred.shape) and len(y_true.shape) and y_true.shape[-1] == 1:
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
         y_true = array_ops.squeeze(y_true, -1)
     valid_mask = None
     if ignore_class is not None:
@@ -299,9 +299,9 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_c
         valid_mask = math_ops.not_equal(y_true, float(ignore_class))
         y_true = y_true * math_ops.cast(valid_mask, y_true.dtype)
         y_pred = y_pred * math_ops.cast(array_ops.expand_dims(valid_mask, -1), y_pred.dtype)
-    if axis != -1 and axis != len(y_pred.shape) - 1:
+    if axis != -1 and axis != y_pred.ndim - 1:
         raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
-    if len(y_pred.shape) < 1:
+    if y_pred.ndim < 1:
         raise ValueError(f"Argument `output` must be at least rank 1. Received: output.shape={y_pred.shape}")
     ts, ps = y_true.shape, y_pred.shape
     if len(ts) != len(ps) - 1:

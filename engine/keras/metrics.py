@@ -346,8 +346,15 @@ def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _top_k_matches(np.argmax(_np(y_true), axis=-1), _np(y_pred), k)
 
 
-def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    return _top_k_matches(_np(y_true), _np(y_pred), k)
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    if not from_sorted_ids:
+        return _top_k_matches(_np(y_true), _np(y_pred), k)
+    # y_pred holds class ids sorted by score: a match is the label among the first k of them.
+    y_pred = _np(y_pred)
+    y_true = _np(y_true, y_pred.dtype)
+    ids = y_pred.reshape(-1, y_pred.shape[-1]) if y_pred.ndim > 2 else y_pred
+    matches = np.any(y_true.reshape(-1)[:, None] == ids[:, :k], axis=1).astype(np.float32)
+    return matches.reshape(y_true.shape)
 
 
 def _mean_squared_error(y_true, y_pred):
@@ -473,11 +480,18 @@ class SparseTopKCategoricalAccuracy(_FunctionMetric):
     0.5
     """
 
-    _params = ("k",)
-
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(_sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        super().__init__(
+            _sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, from_sorted_ids=from_sorted_ids
+        )
         self.k = k
+        self.from_sorted_ids = from_sorted_ids
+
+    def get_config(self):
+        config = {"name": self.name, "dtype": self.dtype, "k": self.k}
+        if self.from_sorted_ids:
+            config["from_sorted_ids"] = True
+        return config
 
 
 # ---------------------------------------------------------------------------------------------
@@ -601,13 +615,33 @@ class CategoricalCrossentropy(_FunctionMetric):
 
 
 class SparseCategoricalCrossentropy(_FunctionMetric):
-    _params = ("from_logits", "axis")
+    """The mean sparse cross-entropy; samples labelled ``ignore_class`` get weight 0."""
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+    _params = ("from_logits", "ignore_class", "axis")
+
+    def __init__(
+        self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None, axis=-1
+    ):
         super().__init__(
-            losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis
+            losses.sparse_categorical_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            axis=axis,
         )
-        self.from_logits, self.axis = from_logits, axis
+        self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values, mask = losses._sparse_categorical_crossentropy(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:  # Keras folds the mask into the weights (no rescaling for metrics)
+            mask = np.asarray(mask, np.float32)
+            if sample_weight is None:
+                sample_weight = mask
+            else:
+                mask, sample_weight = _squeeze_or_expand(mask, _np(sample_weight, np.float32))
+                sample_weight = sample_weight * mask
+        Mean.update_state(self, values, sample_weight=sample_weight)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1120,7 +1154,8 @@ def resolve_accuracy(loss, y_true_shape, y_pred_shape, name="accuracy"):
     else:
         y_true_shape = tuple(y_true_shape)
         is_binary = y_pred_shape[-1] == 1
-        is_sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1)
+        wide = y_pred_shape[-1] is not None and y_pred_shape[-1] > 1
+        is_sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and wide)
     if is_binary:
         return BinaryAccuracy(name=name)
     if is_sparse:

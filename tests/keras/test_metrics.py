@@ -609,3 +609,101 @@ def test_auc_matches_real_keras():
             ours.update_state(t, p, sample_weight=w)
             theirs.update_state(t, p, sample_weight=w)
         assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-5, abs=1e-6)
+
+
+def test_sparse_top_k_from_sorted_ids():
+    m = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    m.update_state([3, 1, 0], [[3, 0, 2], [2, 0, 1], [1, 2, 0]], sample_weight=[1.0, 1.0, 2.0])
+    assert float(m.result()) == pytest.approx(1 / 4)
+    assert m.get_config()["from_sorted_ids"] is True
+
+
+def test_sparse_crossentropy_metric_ignore_class():
+    t = np.array([0, -1, 2, 1])
+    p = _softmax(np.random.default_rng(0).normal(size=(4, 3))).astype(np.float32)
+    w = np.array([1.0, 5.0, 2.0, 1.0])
+    m = metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+    m.update_state(t, p, sample_weight=w)
+    valid = t != -1
+    ce = -np.log(p[np.arange(4), np.where(valid, t, 0)])
+    assert float(m.result()) == pytest.approx((ce * w)[valid].sum() / w[valid].sum(), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"thresholds": [0.1, 0.5, 0.9]}, {"thresholds": [0.0, 0.5, 1.0]}, {"top_k": 2}, {"class_id": 3}],
+    ids=str,
+)
+def test_precision_recall_match_real_keras(kwargs):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(31)
+    t = np.eye(C)[rng.integers(0, C, 20)]
+    p = rng.uniform(0, 1, (20, C)).astype(np.float32)
+    w = rng.uniform(0, 2, 20).astype(np.float32)
+    for name in ("Precision", "Recall"):
+        ours, theirs = getattr(metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
+        for sw in (None, w):
+            ours.update_state(t, p, sample_weight=sw)
+            theirs.update_state(t, p, sample_weight=sw)
+        np.testing.assert_allclose(np.asarray(ours.result()), np.asarray(theirs.result()), rtol=1e-5)
+        assert ours.get_config() == {**theirs.get_config(), "name": ours.name}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"multi_label": True},
+        {"multi_label": True, "label_weights": [1.0, 0.0, 3.0]},
+        {"label_weights": [1.0, 0.0, 3.0]},
+        {"from_logits": True},
+        {"thresholds": [0.1, 0.35, 0.5, 0.8]},
+        {"curve": "PR", "multi_label": True},
+    ],
+    ids=str,
+)
+def test_auc_variants_match_real_keras(kwargs):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(32)
+    t = rng.integers(0, 2, (30, 3))
+    p = rng.uniform(0, 1, (30, 3)).astype(np.float32)
+    w = rng.uniform(0, 2, 30).astype(np.float32)
+    ours, theirs = metrics.AUC(**kwargs), keras.metrics.AUC(**kwargs)
+    for sw in (None, w):
+        ours.update_state(t, p, sample_weight=sw)
+        theirs.update_state(t, p, sample_weight=sw)
+    assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-5, abs=1e-6)
+
+
+def test_mean_weight_rules_and_resolve_accuracy_match_real_keras():
+    keras = pytest.importorskip("keras")
+    from keras.src.trainers import compile_utils
+
+    rng = np.random.default_rng(33)
+    cases = [
+        (rng.normal(size=(4, 3)), rng.uniform(size=(4, 3))),
+        (rng.normal(size=(4, 3, 2)), rng.uniform(size=(4,))),
+        (rng.normal(size=(4, 3, 2)), rng.uniform(size=(4, 3))),
+        (rng.normal(size=(4,)), 2.0),
+    ]
+    for values, sw in cases:
+        for name in ("Mean", "Sum"):
+            ours, theirs = getattr(metrics, name)(), getattr(keras.metrics, name)()
+            ours.update_state(values, sw)
+            theirs.update_state(values, sw)
+            assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-5)
+    for ts, ps in [((8, 1), (8, 1)), ((8,), (8, 1)), ((8,), (8, 10)), ((8, 1), (8, 10)), ((8, 3), (8, 3))]:
+        theirs = compile_utils.get_metric("accuracy", np.zeros(ts), np.zeros(ps))
+        assert type(metrics.resolve_accuracy(None, ts, ps)).__name__ == type(theirs).__name__
+
+
+def test_metric_configs_and_lookup_match_real_keras():
+    keras = pytest.importorskip("keras")
+    for name in metrics.ALL_OBJECTS_DICT:
+        if name in ("Metric", "metric", "MeanMetricWrapper", "mean_metric_wrapper"):
+            continue
+        ours, theirs = metrics.get(name), keras.metrics.get(name)
+        assert type(ours).__name__ == type(theirs).__name__
+        config = {**theirs.get_config(), "name": ours.name}  # Keras numbers repeated names (auc_1)
+        extra = {k: v for k, v in ours.get_config().items() if k not in config}
+        assert set(extra) <= {"axis"}  # gradplay keeps CosineSimilarity's axis
+        assert {k: v for k, v in ours.get_config().items() if k in config} == config

@@ -9,16 +9,20 @@
 array([ 0.9, -0.9], dtype=float32)
 
 Each class overrides ``_backend_update_step(grads, variables, lr)``: ``grads`` are NumPy arrays
-already clipped and cast to the variables' dtype, ``lr`` is a Python float. Step constants (bias
-corrections, ``1 - beta``) are Python floats computed once per step; NumPy treats them as weak
-scalars, so float32 stays float32. The arithmetic follows Keras' expressions operation by
-operation (``m += (g - m) * (1 - beta_1)``, ``sqrt(v) + epsilon``, ...): results agree with Keras
-to float32 rounding. ``x op= y`` below only ever touches a temporary made in the same step.
+already clipped and cast to the variables' dtype, ``lr`` is a Python float. The arithmetic follows
+Keras' expressions operation by operation (``m += (g - m) * (1 - beta_1)``, ``sqrt(v) + epsilon``,
+...), with per-step scalars computed once per step, not per variable. ``x op= y`` below only ever
+touches a temporary made in the same step.
+
+Scalars in the variables' dtype, as Keras computes them. Where Keras writes a Python number into
+an expression (``1 - self.beta_1``), we do too: NumPy treats it as a weak scalar, as Keras does.
+Where Keras first casts a hyperparameter to the variable's dtype (``ops.power(ops.cast(beta_2,
+float32), t)``), so do we, keeping one set of constants per dtype (``by_dtype``). The difference is
+not cosmetic: ``1 - float32(0.999)**t`` is off from ``1 - 0.999**t`` by ~1e-5 relative, and Keras'
+Adam steps carry that.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -98,7 +102,7 @@ class SGD(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="SGD",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -175,7 +179,7 @@ class Adam(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="adam",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -195,12 +199,21 @@ class Adam(_BuiltinOptimizer):
 
     def _backend_update_step(self, grads, variables, lr):
         t = self._update_count() + 1
-        b1, b2 = float(self.beta_1), float(self.beta_2)
-        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        c1, c2, eps = 1 - b1, 1 - b2, float(self.epsilon)
+        b1, b2, eps = float(self.beta_1), float(self.beta_2), float(self.epsilon)
+        c1, c2 = 1 - b1, 1 - b2
+
+        def step_size(f):
+            step = f(t)
+            return f(lr) * _sqrt(f(1) - f(b2) ** step) / (f(1) - f(b1) ** step)
+
+        alphas = {}  # by dtype
         index, ms, vs = self._trainable_variables_indices, self._momentums, self._velocities
         v_hats = self._velocity_hats if self.amsgrad else None
         for g, var in zip(grads, variables):
+            x = var._value
+            alpha = alphas.get(x.dtype)
+            if alpha is None:
+                alpha = alphas[x.dtype] = step_size(x.dtype.type)
             i = index[id(var)]
             m_var, v_var = ms[i], vs[i]
             m = m_var._value
@@ -221,7 +234,7 @@ class Adam(_BuiltinOptimizer):
             denom += eps
             delta = new_m * alpha
             delta /= denom
-            var._value = var._value - delta
+            var._value = x - delta
 
     def get_config(self):
         config = super().get_config()
@@ -252,7 +265,7 @@ class AdamW(Adam):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="adamw",
+        name=None,
         **kwargs,
     ):
         args = _base_args(locals())
@@ -298,7 +311,7 @@ class RMSprop(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="rmsprop",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -439,7 +452,7 @@ class Adadelta(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="adadelta",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -508,7 +521,7 @@ class Adamax(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="adamax",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -524,10 +537,16 @@ class Adamax(_BuiltinOptimizer):
 
     def _backend_update_step(self, grads, variables, lr):
         t = self._update_count() + 1
-        b1, b2 = float(self.beta_1), float(self.beta_2)
-        c1, correction, eps = 1 - b1, 1 - b1**t, float(self.epsilon)
+        b1, b2, eps = float(self.beta_1), float(self.beta_2), float(self.epsilon)
+        c1 = 1 - b1
+        corrections = {}  # 1 - beta_1**t, by dtype
         index = self._trainable_variables_indices
         for g, var in zip(grads, variables):
+            x = var._value
+            correction = corrections.get(x.dtype)
+            if correction is None:
+                f = x.dtype.type
+                correction = corrections[x.dtype] = f(1) - f(b1) ** f(t)
             i = index[id(var)]
             m_var, u_var = self._m[i], self._u[i]
             m = m_var._value
@@ -541,7 +560,7 @@ class Adamax(_BuiltinOptimizer):
             denom *= correction
             delta = lr * new_m
             delta /= denom
-            var._value = var._value - delta
+            var._value = x - delta
 
     def get_config(self):
         config = super().get_config()
@@ -582,7 +601,7 @@ class Nadam(_BuiltinOptimizer):
         ema_overwrite_frequency=None,
         loss_scale_factor=None,
         gradient_accumulation_steps=None,
-        name="nadam",
+        name=None,
         **kwargs,
     ):
         super().__init__(**_base_args(locals()))
@@ -602,17 +621,28 @@ class Nadam(_BuiltinOptimizer):
 
     def _backend_update_step(self, grads, variables, lr):
         t = self._update_count() + 1
-        b1, b2 = float(self.beta_1), float(self.beta_2)
-        u_t = b1 * (1.0 - 0.5 * 0.96**t)
-        u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        b1, b2, eps = float(self.beta_1), float(self.beta_2), float(self.epsilon)
         up = self._u_product
-        up._value = np.asarray(up._value * u_t, up._value.dtype)  # rounded like Keras' variable
-        u_product = float(up._value)
-        c_m = u_t1 / (1 - u_product * u_t1)
-        c_g = (1 - u_t) / (1 - u_product)
-        c1, c2, v_scale, eps = 1 - b1, 1 - b2, 1 / (1 - b2**t), float(self.epsilon)
+        fu = up._value.dtype.type
+        up._value = np.asarray(up._value * b1 * (fu(1) - fu(0.5) * fu(0.96) ** fu(t)))
+
+        def constants(f):
+            step, beta_1, beta_2 = f(t), f(b1), f(b2)
+            u_t = beta_1 * (f(1) - f(0.5) * f(0.96) ** step)
+            u_t1 = beta_1 * (f(1) - f(0.5) * f(0.96) ** (step + f(1)))
+            u_product = f(up._value)
+            c_m = u_t1 / (f(1) - u_product * u_t1)
+            c_g = (f(1) - u_t) / (f(1) - u_product)
+            return f(1) - beta_1, f(1) - beta_2, c_m, c_g, f(1) / (f(1) - beta_2**step)
+
+        by_dtype = {}
         index, ms, vs = self._trainable_variables_indices, self._momentums, self._velocities
         for g, var in zip(grads, variables):
+            x = var._value
+            k = by_dtype.get(x.dtype)
+            if k is None:
+                k = by_dtype[x.dtype] = constants(x.dtype.type)
+            c1, c2, c_m, c_g, v_scale = k
             i = index[id(var)]
             m_var, v_var = ms[i], vs[i]
             m = m_var._value
@@ -632,7 +662,7 @@ class Nadam(_BuiltinOptimizer):
             denom += eps
             m_hat *= lr
             m_hat /= denom
-            var._value = var._value - m_hat
+            var._value = x - m_hat
 
     def get_config(self):
         config = super().get_config()

@@ -13,7 +13,8 @@
 One step of ``apply(grads, variables)`` does what Keras' does, in the same order: drop ``None``
 gradients (warning), unscale by ``loss_scale_factor``, accumulate (``gradient_accumulation_steps``),
 clip (``clipnorm`` / ``clipvalue`` / ``global_clipnorm``), decay weights (``var -= var * wd * lr``),
-run the algorithm's update, update the EMA weights, count the iteration, apply constraints.
+run the algorithm's update, update the EMA weights, apply constraints, count the iteration.
+(Keras 3.15's ``BaseOptimizer``; names default to the class name in snake case, ``rm_sprop``.)
 
 Why the arithmetic is NumPy on the variables' buffers rather than engine ops: an optimizer is
 never differentiated, and a step is a dozen elementwise operations per variable, so the engine's
@@ -292,7 +293,7 @@ class Optimizer:
 
     def _current_learning_rate(self) -> float:
         lr = self._learning_rate
-        if type(lr) is Variable:
+        if isinstance(lr, Variable):
             return float(lr._value)
         if isinstance(lr, schedules_mod.LearningRateSchedule):
             return float(lr(self._iterations))
@@ -347,7 +348,7 @@ class Optimizer:
         arrays, variables, missing = [], [], []
         for g, v in zip(grads, trainable_variables):
             if g is None:
-                missing.append(v.name)
+                missing.append(v.path)
                 continue
             x = v._value
             a = g._value if isinstance(g, _Operand) else np.asarray(g)
@@ -378,6 +379,7 @@ class Optimizer:
         self._apply_arrays(arrays, variables)
         for v in self._constrained:
             v.assign(v.constraint(v))
+        self._iterations._value = np.asarray(int(self._iterations._value) + 1, np.int64)
 
     def _apply_arrays(self, grads, variables):
         """Keras' ``_backend_apply_gradients`` on NumPy gradients."""
@@ -401,7 +403,6 @@ class Optimizer:
             freq = self.ema_overwrite_frequency
             if freq and (self._update_count() + 1) % freq == 0:
                 self._overwrite_model_variables_with_average_value(self._trainable_variables)
-        self._iterations._value = np.asarray(int(self._iterations._value) + 1, np.int64)
 
     def _update(self, grads, variables, lr):
         grads = self._clip_gradients(grads)
@@ -508,10 +509,11 @@ class Optimizer:
     # -- exponential moving average ------------------------------------------------------
 
     def _update_model_variables_moving_average(self, trainable_variables):
-        momentum = self.ema_momentum if self._update_count() != 0 else 0.0
-        keep = 1.0 - momentum
+        first = self._update_count() == 0
         for var, average in zip(trainable_variables, self._model_variables_moving_average):
-            average._value = momentum * average._value + keep * var._value
+            f = var._value.dtype.type  # Keras: cast(not_first_step, dtype) * ema_momentum, then 1 - that
+            momentum = f(0) if first else f(self.ema_momentum)
+            average._value = momentum * average._value + (f(1) - momentum) * var._value
 
     def _overwrite_model_variables_with_average_value(self, trainable_variables):
         if len(trainable_variables) != len(self._model_variables_moving_average):
