@@ -192,6 +192,25 @@ def _col2im(cols, shape=(), kh=1, kw=1, sh=1, sw=1, dh=1, dw=1):
     return out
 
 
+def _softmax(x, axis=-1):
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax(x, axis=-1):
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _sparse_softmax_xent(logits, labels):
+    """Per-example -log softmax(logits)[label], computed stably."""
+    shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
+    lse = np.log(np.add.reduce(np.exp(shifted), axis=-1))
+    picked = np.take_along_axis(shifted, labels[..., None], axis=-1)[..., 0]
+    return lse - picked
+
+
 def _identity(x):
     return x
 
@@ -270,6 +289,9 @@ IMPL = {
     "take_along_axis_grad": _take_along_axis_grad,
     # linear algebra and convolution
     "matmul": _matmul,
+    "softmax": _softmax,
+    "log_softmax": _log_softmax,
+    "sparse_softmax_xent": _sparse_softmax_xent,
     "im2col": _im2col,
     "col2im": _col2im,
 }

@@ -166,7 +166,10 @@ class Metric:
         return dtypes.as_dtype(self._dtype)._np
 
     def _add(self, variable, delta):
-        variable.assign(np.asarray(np.asarray(variable) + delta, variable.dtype.as_numpy_dtype))
+        # Metric state is private: rebind the buffer directly (assign's conversions cost more
+        # than the arithmetic, and this runs every batch).
+        current = variable._value
+        variable._value = np.asarray(current + delta, current.dtype)
 
     def _out(self, value):
         return convert_to_tensor(np.asarray(value, self._np_dtype()))

@@ -15,6 +15,7 @@ a model written in Python. ``train_step``/``test_step`` are the overridable unit
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -299,14 +300,14 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         if loss is not None:
-            value = float(loss.numpy()) if isinstance(loss, _Operand) else float(loss)
+            value = np.float32(loss.numpy()) if isinstance(loss, _Operand) else np.float32(loss)
             n = len(nest.flatten(y_pred)[0])
             self._loss_tracker.update_state(value, sample_weight=n)
         if y is not None:
             self._resolve_metrics(y, y_pred)
             for metric in self._metrics:
                 metric.update_state(y, y_pred, sample_weight)
-        return self.get_metrics_result()
+        return _Logs(self.metrics)
 
     def get_metrics_result(self) -> dict:
         return {m.name: float(np.asarray(m.result())) for m in self.metrics}
@@ -530,14 +531,14 @@ class Model(Layer):
         self.reset_metrics()
         data = self._data(x, y, sample_weight, _n_samples(_struct_arrays(x, "x")), False, None, class_weight)
         logs = self.train_step(next(iter(data.batches())))
-        return logs if return_dict else _as_list(logs, self)
+        return dict(logs) if return_dict else _as_list(logs, self)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
         self.reset_metrics()
         data = self._data(x, y, sample_weight, _n_samples(_struct_arrays(x, "x")), False, None)
         logs = self.test_step(next(iter(data.batches())))
-        return logs if return_dict else _as_list(logs, self)
+        return dict(logs) if return_dict else _as_list(logs, self)
 
     def predict_on_batch(self, x):
         out = self(_conv(_struct_arrays(x, "x")), training=False)
@@ -545,6 +546,32 @@ class Model(Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+
+class _Logs(Mapping):
+    """The logs a step returns: metric results computed when first read, not every batch
+    (the progress bar reads them a few times per second; most batches nobody does)."""
+
+    def __init__(self, metrics):
+        self._metrics = list(metrics)
+        self._values = None
+
+    def _resolve(self):
+        if self._values is None:
+            self._values = {m.name: float(np.asarray(m.result())) for m in self._metrics}
+        return self._values
+
+    def __getitem__(self, key):
+        return self._resolve()[key]
+
+    def __iter__(self):
+        return iter(self._resolve())
+
+    def __len__(self):
+        return len(self._metrics)
+
+    def __repr__(self):
+        return repr(self._resolve())
 
 
 def _as_list(logs, model):
