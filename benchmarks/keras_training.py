@@ -25,7 +25,6 @@ import time
 import numpy as np
 
 import gradplay.engine as tf
-from gradplay.engine.keras import layers, models
 
 
 def timed(fn, repeat=1):
@@ -110,21 +109,43 @@ def numpy_playground_epoch(x, y, W, lr=0.03, batch=10):
 
 
 def playground_model(k):
-    return k.Sequential([k.layers.Input(shape=(2,)), k.layers.Dense(4, activation="tanh"),
-                         k.layers.Dense(2, activation="tanh"), k.layers.Dense(1, activation="tanh")])
+    return k.Sequential(
+        [
+            k.layers.Input(shape=(2,)),
+            k.layers.Dense(4, activation="tanh"),
+            k.layers.Dense(2, activation="tanh"),
+            k.layers.Dense(1, activation="tanh"),
+        ]
+    )
 
 
 def mlp_model(k):
-    return k.Sequential([k.layers.Input(shape=(28, 28)), k.layers.Flatten(), k.layers.Dense(128, activation="relu"),
-                         k.layers.Dropout(0.2), k.layers.Dense(10, activation="softmax")])
+    return k.Sequential(
+        [
+            k.layers.Input(shape=(28, 28)),
+            k.layers.Flatten(),
+            k.layers.Dense(128, activation="relu"),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def cnn_model(k):
     L = k.layers
-    return k.Sequential([L.Input(shape=(28, 28, 1)), L.Conv2D(32, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
-                         L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
-                         L.Conv2D(64, (3, 3), activation="relu"), L.Flatten(), L.Dense(64, activation="relu"),
-                         L.Dense(10, activation="softmax")])
+    return k.Sequential(
+        [
+            L.Input(shape=(28, 28, 1)),
+            L.Conv2D(32, (3, 3), activation="relu"),
+            L.MaxPooling2D((2, 2)),
+            L.Conv2D(64, (3, 3), activation="relu"),
+            L.MaxPooling2D((2, 2)),
+            L.Conv2D(64, (3, 3), activation="relu"),
+            L.Flatten(),
+            L.Dense(64, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def torch_models():
@@ -135,13 +156,24 @@ def torch_models():
     torch.set_num_threads(os.cpu_count() or 1)
     nn = torch.nn
     return {
-        "playground": lambda: nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2), nn.Tanh(), nn.Linear(2, 1),
-                                            nn.Tanh()),
-        "mlp": lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
-                                     nn.Linear(128, 10)),
-        "cnn": lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
-                                     nn.MaxPool2d(2), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(),
-                                     nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, 10)),
+        "playground": lambda: nn.Sequential(
+            nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2), nn.Tanh(), nn.Linear(2, 1), nn.Tanh()
+        ),
+        "mlp": lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10)),
+        "cnn": lambda: nn.Sequential(
+            nn.Conv2d(1, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(576, 64),
+            nn.ReLU(),
+            nn.Linear(64, 10),
+        ),
         "torch": torch,
     }
 
@@ -235,10 +267,16 @@ def main(argv=None) -> int:
 
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}; PyTorch: {'yes' if tm else 'not installed'}")
     print()
-    print("| workload | gradplay samples/s | hand-written NumPy samples/s | gradplay time / NumPy time | PyTorch samples/s |")
+    print(
+        "| workload | gradplay samples/s | hand-written NumPy samples/s | gradplay time / NumPy time | PyTorch samples/s |"
+    )
     print("|---|---:|---:|---:|---:|")
-    torch_cols = {"W1 Playground net, fit": w1_torch, "W1 Playground net, train_on_batch": w1_torch,
-                  "W2 MNIST MLP, 1 epoch (batch 32)": w2_torch, "W3 seed 003 CNN (batch 64)": w3_torch}
+    torch_cols = {
+        "W1 Playground net, fit": w1_torch,
+        "W1 Playground net, train_on_batch": w1_torch,
+        "W2 MNIST MLP, 1 epoch (batch 32)": w2_torch,
+        "W3 seed 003 CNN (batch 64)": w3_torch,
+    }
     for name, ours, ref in rows:
         ratio = f"{ref / ours:.2f}" if ref else "-"
         ref_s = f"{ref:,.0f}" if ref else "-"

@@ -14,6 +14,15 @@ class TensorShape(tuple):
     __slots__ = ()
 
     def __new__(cls, dims=()):
+        if type(dims) is tuple:  # the common case: a buffer's shape, already ints
+            try:
+                return tuple.__new__(cls, dims) if all(type(d) is int for d in dims) else cls._make(dims)
+            except TypeError:
+                pass
+        return cls._make(dims)
+
+    @classmethod
+    def _make(cls, dims):
         if dims is None:
             raise ValueError("Unknown rank is not supported; give the dimensions, e.g. (None, 3).")
         if isinstance(dims, int):

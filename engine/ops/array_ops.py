@@ -14,6 +14,7 @@ array([[1, 3],
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -43,6 +44,8 @@ def _t(x):
 
 def _ints(value) -> list[int]:
     """A shape-like argument (list, tuple, TensorShape, tensor) as a list of Python ints."""
+    if type(value) in (tuple, list) and all(type(d) is int for d in value):
+        return list(value)
     if isinstance(value, _Operand):
         value = np.asarray(value).tolist()
     if isinstance(value, (int, np.integer)):
@@ -76,7 +79,7 @@ defvjp(reshape_p, lambda ct, out, x, shape: bind(reshape_p, (ct,), {"shape": _sh
 def _resolve_shape(shape, size: int, op: str, in_shape) -> tuple:
     dims = _ints(shape)
     unknown = [i for i, d in enumerate(dims) if d == -1]
-    known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+    known = math.prod(d for d in dims if d != -1)
     if len(unknown) > 1 or any(d < -1 for d in dims):
         raise InvalidArgumentError(
             None, op, f"Invalid shape {dims}: at most one -1 and no other negative sizes [Op:{op}]"
@@ -104,7 +107,7 @@ def reshape(tensor, shape, name=None):
     """A tensor with the same values in ``shape`` (one dimension may be -1)."""
     x = _t(tensor)
     xs = _shape(x)
-    new = _resolve_shape(shape, int(np.prod(xs, dtype=np.int64)), "Reshape", xs)
+    new = _resolve_shape(shape, math.prod(xs), "Reshape", xs)
     if new == xs and type(x) is Tensor:
         return x
     return bind(reshape_p, (x,), {"shape": new})

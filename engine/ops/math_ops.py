@@ -395,7 +395,24 @@ def where(condition, x=None, y=None, name=None):
     return bind(select_p, (condition, x, y))
 
 
+clip_p = defprim("clip", "ClipByValue")
+clip_grad_p = defprim("clip_grad", "ClipByValueGrad")
+defvjp(clip_p, lambda ct, out, x, lo, hi: bind(clip_grad_p, (x, ct), {"lo": lo, "hi": hi}))
+defvjp(clip_grad_p, None, lambda ct, out, x, g, lo, hi: bind(clip_grad_p, (x, ct), {"lo": lo, "hi": hi}))
+
+
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clamp to [min, max]; the gradient passes where the value was inside the range."""
+    if isinstance(clip_value_min, (int, float)) and isinstance(clip_value_max, (int, float)):
+        x = t if type(t) in OPERAND_TYPES else convert_to_tensor(t)
+        if x._value.dtype.kind == "f":
+            if clip_value_min > clip_value_max:
+                raise InvalidArgumentError(
+                    None,
+                    "ClipByValue",
+                    f"clip_value_min ({clip_value_min}) must not exceed clip_value_max ({clip_value_max}).",
+                )
+            return bind(clip_p, (x,), {"lo": float(clip_value_min), "hi": float(clip_value_max)})
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 

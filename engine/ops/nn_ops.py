@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core import bind, defprim, defvjp, wrap
 from ..errors import InvalidArgumentError
-from ..tensor import OPERAND_TYPES, convert_to_tensor, to_buffer
+from ..tensor import OPERAND_TYPES, convert_to_tensor
 from . import random_ops
 from .array_ops import expand_dims, pad, reshape, stop_gradient, take_along_axis
 from .math_ops import abs as abs_op
@@ -169,9 +169,10 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None, rng=None):
         return x
     shape = _shape(x) if noise_shape is None else tuple(int(d) for d in noise_shape)
     gen = rng if rng is not None else random_ops._gen(seed)
-    keep = np.asarray(gen.uniform(shape)) >= rate
-    mask = wrap(to_buffer((keep / (1 - rate)).astype(x._value.dtype)))
-    return x * mask
+    dtype = x._value.dtype
+    keep = gen._rng.random(shape, dtype=np.float32) >= rate
+    mask = np.multiply(keep, dtype.type(1 / (1 - rate)), dtype=dtype)  # 0 or 1/(1-rate), one array
+    return x * wrap(mask)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,8 +327,35 @@ def _pool(x, ksize, strides, padding, data_format, op, reducer, pad_value):
     return windows, p, ks, s
 
 
+# Non-overlapping max pooling (window == stride, VALID) — the usual 2x2/2 — is a primitive:
+# one reshape-and-max forward, and a gradient that routes each window's cotangent to its
+# maximum. Other windows go through im2col and reduce_max.
+max_pool_p = defprim("max_pool", "MaxPool")
+max_pool_grad_p = defprim("max_pool_grad", "MaxPoolGrad")
+defvjp(max_pool_p, lambda ct, out, x, k: bind(max_pool_grad_p, (x, out, ct), {"k": k}))
+defvjp(max_pool_grad_p, None, None, lambda ct, out, x, y, g, k: _pool_select(x, y, ct, k))
+
+
+def _pool_select(x, y, ct, k):
+    """The gradient of max_pool_grad with respect to its cotangent: ``ct`` at each window's
+    first maximum, summed per window."""
+    n, h, w, c = _shape(x)
+    mask = bind(max_pool_grad_p, (x, y, wrap(np.ones(_shape(y), x._value.dtype))), {"k": k})
+    windows = reshape(ct * mask, [n, h // k[0], k[0], w // k[1], k[1], c])
+    return reduce_sum(windows, axis=[2, 4])
+
+
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    windows, *_ = _pool(input, ksize, strides, padding, data_format, "MaxPool", reduce_max, -np.inf)
+    x = _t(input)
+    _check_nhwc(x, "MaxPool", data_format)
+    ks, s = _pair(ksize, "ksize"), _pair(strides, "strides")
+    n, h, w, c = _shape(x)
+    if ks == s and (padding.upper() == "VALID" or (h % ks[0] == 0 and w % ks[1] == 0)):
+        if h % ks[0] or w % ks[1]:  # VALID drops the ragged edge
+            x = x[:, : h - h % ks[0], : w - w % ks[1], :]
+        if ks[0] <= h and ks[1] <= w:
+            return bind(max_pool_p, (x,), {"k": ks})
+    windows, *_ = _pool(x, ksize, strides, padding, data_format, "MaxPool", reduce_max, -np.inf)
     return reduce_max(windows, axis=3)
 
 

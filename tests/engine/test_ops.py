@@ -97,6 +97,9 @@ SECOND_ORDER = {
     "matmul_mlp": lambda x: tf.reduce_sum(tf.tanh(tf.matmul(x, tf.transpose(x)))),
     "div_pow_log": lambda x: tf.reduce_sum(tf.math.log(x * x + 1.0) / (x * x + 2.0) + (x * x) ** 1.5),
     "max_reduce": lambda x: tf.reduce_sum(tf.reduce_max(x * x, axis=1)),
+    "max_pool": lambda x: tf.reduce_sum(
+        tf.nn.max_pool2d(tf.reshape(tf.concat([x, x[:1] * 0.5], 0), [1, 4, 3, 1]) ** 2, 2, 2, "VALID") ** 2
+    ),
     "conv2d": lambda x: tf.reduce_sum(
         tf.nn.conv2d(tf.reshape(x, [1, 3, 3, 1]), tf.reshape(x[0, :], [1, 3, 1, 1]) * 1.0 + 0.5, 1, "SAME") ** 2
     ),

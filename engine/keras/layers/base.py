@@ -326,7 +326,7 @@ class Layer:
     @property
     def losses(self) -> list:
         """Regularization and ``add_loss`` terms of this layer and its sublayers (fresh each call)."""
-        out = list(self._losses)
+        out = list(self._losses) + list(self.__dict__.get("_activity_losses", ()))
         for var, reg in self._weight_regularizers:
             out.append(reg(var))
         for layer in self._all_layers():
@@ -371,8 +371,10 @@ class Layer:
             kwargs.pop("mask", None)
         outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
-            for o in nest.flatten(outputs):
-                self._losses.append(self.activity_regularizer(o) / float(max(o.shape[0] or 1, 1)))
+            # The penalty of this call only (Keras keeps the latest forward pass's losses).
+            self._activity_losses = [
+                self.activity_regularizer(o) / float(max(o.shape[0] or 1, 1)) for o in nest.flatten(outputs)
+            ]
         return outputs
 
     def _to_input(self, x):

@@ -3,6 +3,7 @@ Lambda, and the activation layers (ReLU, LeakyReLU, ELU, PReLU, Softmax)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -91,7 +92,7 @@ class Dense(Layer):
 
     def call(self, inputs):
         in_dim = self.kernel._value.shape[0]
-        shape = inputs.shape
+        shape = inputs._value.shape
         if shape[-1] != in_dim:
             raise ValueError(
                 f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 of input shape '
@@ -147,8 +148,8 @@ class Flatten(Layer):
         self.built = True
 
     def call(self, inputs):
-        shape = inputs.shape
-        return array_ops.reshape(inputs, [shape[0], int(np.prod(shape[1:], dtype=np.int64))])
+        shape = inputs._value.shape
+        return array_ops.reshape(inputs, (shape[0], math.prod(shape[1:])))
 
     def get_config(self):
         config = super().get_config()

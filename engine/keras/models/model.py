@@ -243,6 +243,7 @@ class Model(Layer):
         self._metrics = []
         self._metrics_resolved = False
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._plan = None  # per-step lookups, computed on the first step after compile
         self.compiled = True
         self.stop_training = False
 
@@ -265,7 +266,7 @@ class Model(Layer):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self._loss_fns is None:
-            if not self.losses:
+            if not (self._regularization_losses() if self.compiled else self.losses):
                 raise ValueError(
                     "No loss to compute. Provide a `loss` argument in `compile()`, e.g. "
                     "model.compile(optimizer='adam', loss='mse')."
@@ -273,19 +274,56 @@ class Model(Layer):
             total = None
         else:
             total = _apply_losses(self._loss_fns, self._loss_weights, y, y_pred, sample_weight)
-        for extra in self.losses:
+        extras = self._regularization_losses() if self.compiled else self.losses
+        for extra in extras:
             total = extra if total is None else total + extra
         return total
 
+    def _step_plan(self):
+        """What every training step needs, looked up once: the variables to train, the
+        (variable, constraint) pairs, and the layers that can contribute losses."""
+        plan = getattr(self, "_plan", None)
+        if plan is None:
+            layers = [self, *self._flat_sublayers()]
+            plan = {
+                "variables": self.trainable_variables,
+                "constraints": [pair for layer in layers for pair in layer._constraints],
+                "loss_layers": [
+                    layer
+                    for layer in layers
+                    if layer._weight_regularizers
+                    or layer.activity_regularizer is not None
+                    or type(layer).add_loss is not Layer.add_loss
+                    or layer.__dict__.get("_losses")
+                ],
+            }
+            if self.built:  # an unbuilt model has no variables yet: look again next time
+                self._plan = plan
+        return plan
+
+    def _regularization_losses(self):
+        plan = self._step_plan()
+        out = []
+        for layer in plan["loss_layers"]:
+            out.extend(layer._losses)
+            out.extend(layer.__dict__.get("_activity_losses", ()))
+            out.extend(reg(var) for var, reg in layer._weight_regularizers)
+        return out
+
     def train_step(self, data):
         x, y, sample_weight = _unpack(data)
+        if getattr(self, "_plan", None) is not None:
+            for layer in self._plan["loss_layers"]:
+                layer._losses.clear()  # add_loss terms belong to one forward pass
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        variables = self.trainable_variables
+        plan = self._step_plan()
+        variables = plan["variables"]
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        self._apply_constraints()
+        for var, constraint in plan["constraints"]:
+            var.assign(constraint(var))
         return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
 
     def test_step(self, data):
@@ -315,11 +353,6 @@ class Model(Layer):
     def reset_metrics(self):
         for m in self.metrics:
             m.reset_state()
-
-    def _apply_constraints(self):
-        for layer in [self, *self._flat_sublayers()]:
-            for var, con in layer._constraints:
-                var.assign(con(var))
 
     def _flat_sublayers(self):
         out, seen, stack = [], set(), list(self._all_layers())
