@@ -268,7 +268,8 @@ def main(argv=None) -> int:
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}; PyTorch: {'yes' if tm else 'not installed'}")
     print()
     print(
-        "| workload | gradplay samples/s | hand-written NumPy samples/s | gradplay time / NumPy time | PyTorch samples/s |"
+        "| workload | gradplay samples/s | hand-written NumPy samples/s "
+        "| gradplay time / NumPy time | PyTorch samples/s |"
     )
     print("|---|---:|---:|---:|---:|")
     torch_cols = {
