@@ -174,6 +174,15 @@ def _matmul(a, b, transpose_a=False, transpose_b=False):
 def _im2col(x, kh=1, kw=1, sh=1, sw=1, dh=1, dw=1):
     """(N, H, W, C) -> (N, OH, OW, kh*kw*C) patches, in the (kh, kw, C) order of HWIO kernels."""
     eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    n, h, w, c = x.shape
+    if c < 8:  # few channels: one strided copy per kernel tap is ~3x faster than a transpose
+        oh, ow = (h - eh) // sh + 1, (w - ew) // sw + 1
+        out = np.empty((n, oh, ow, kh * kw * c), x.dtype)
+        for t, (i, j) in enumerate((i, j) for i in range(kh) for j in range(kw)):
+            out[..., t * c : (t + 1) * c] = x[
+                :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw, :
+            ]
+        return out
     win = sliding_window_view(x, (eh, ew), axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
     n, oh, ow, c = win.shape[:4]
     return np.ascontiguousarray(win.transpose(0, 1, 2, 4, 5, 3)).reshape(n, oh, ow, kh * kw * c)
@@ -221,18 +230,32 @@ def _clip_grad(x, g, lo=0.0, hi=0.0):
     return np.multiply(g, inside, dtype=g.dtype)
 
 
-def _max_pool(x, k=(2, 2)):
+def _windows(x, k):
+    """The k[0]*k[1] strided views of x, one per position inside the (non-overlapping) windows."""
     n, h, w, c = x.shape
-    return x.reshape(n, h // k[0], k[0], w // k[1], k[1], c).max(axis=(2, 4))
+    xr = x.reshape(n, h // k[0], k[0], w // k[1], k[1], c)
+    return [xr[:, :, i, :, j, :] for i in range(k[0]) for j in range(k[1])]
+
+
+def _max_pool(x, k=(2, 2)):
+    views = _windows(x, k)
+    out = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+    for v in views[2:]:  # elementwise maxima of strided views: ~2x faster than .max(axis=(2, 4))
+        np.maximum(out, v, out=out)
+    return out
 
 
 def _max_pool_grad(x, y, g, k=(2, 2)):
     """Route each window's cotangent to its maximum. Tied maxima share it equally (TensorFlow
     gives it all to the first; ties happen at ReLU's zeros, where the next gradient is 0)."""
     n, h, w, c = x.shape
-    oh, ow = h // k[0], w // k[1]
-    hit = x.reshape(n, oh, k[0], ow, k[1], c) == y[:, :, None, :, None, :]
-    share = g / np.add.reduce(hit, axis=(2, 4), dtype=g.dtype)
+    hit = x.reshape(n, h // k[0], k[0], w // k[1], k[1], c) == y[:, :, None, :, None, :]
+    count = hit[:, :, 0, :, 0, :].astype(g.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            if i or j:
+                count += hit[:, :, i, :, j, :]
+    share = g / count
     return np.multiply(hit, share[:, :, None, :, None, :], dtype=g.dtype).reshape(n, h, w, c)
 
 
