@@ -127,7 +127,9 @@ def _numpy_text(t, is_repr: bool) -> str:
 class Tensor(_Operand):
     """An immutable n-dimensional array on the engine's backend. Make one with ``tf.constant``."""
 
-    __slots__ = ("_value", "__weakref__")
+    # _keras_logits: set by keras.activations.softmax/sigmoid on their outputs, so that the
+    # cross-entropy losses can start from the logits, as Keras' TensorFlow backend does.
+    __slots__ = ("_value", "_keras_logits", "__weakref__")
 
     def __init__(self, value, dtype=None):
         self._value = to_buffer(value, dtype)

@@ -28,8 +28,19 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     return pos
 
 
+def _remember_logits(out, x):
+    """Keras' TensorFlow backend keeps the input of a final softmax/sigmoid on the output, and
+    its cross-entropies use those logits (stabler, and fewer ops) instead of the probabilities."""
+    try:
+        out._keras_logits = x
+    except AttributeError:  # not a plain Tensor (e.g. a Variable): nothing to remember
+        pass
+    return out
+
+
 def sigmoid(x):
-    return math_ops.sigmoid(x)
+    x = convert_to_tensor(x)
+    return _remember_logits(math_ops.sigmoid(x), x)
 
 
 def tanh(x):
@@ -37,7 +48,9 @@ def tanh(x):
 
 
 def softmax(x, axis=-1):
-    return nn.softmax(x, axis=axis)
+    x = convert_to_tensor(x)
+    out = nn.softmax(x, axis=axis)
+    return _remember_logits(out, x) if axis in (-1, len(x.shape) - 1) else out
 
 
 def log_softmax(x, axis=-1):

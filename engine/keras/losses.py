@@ -227,6 +227,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     stable ``max(x, 0) - x * z + log(1 + exp(-|x|))`` is used. ``label_smoothing`` squeezes the
     labels towards 0.5: ``y * (1 - s) + 0.5 * s``.
     """
+    if not from_logits and getattr(y_pred, "_keras_logits", None) is not None:
+        y_pred, from_logits = y_pred._keras_logits, True  # a sigmoid's own input (Keras' TF backend)
     y_pred = _float(y_pred)
     y_true = _tensor(y_true, y_pred.dtype)
     if label_smoothing:
@@ -258,6 +260,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     ``[eps, 1 - eps]`` (Keras' path); ``from_logits=True`` uses a stable log-softmax.
     ``label_smoothing`` gives ``y * (1 - s) + s / num_classes``.
     """
+    if not from_logits and getattr(y_pred, "_keras_logits", None) is not None:
+        y_pred, from_logits = y_pred._keras_logits, True  # a softmax's own input (Keras' TF backend)
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_pred = _float(y_pred)
@@ -288,6 +292,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """The per-sample loss and, with ``ignore_class``, the mask of the samples that count."""
+    if not from_logits and getattr(y_pred, "_keras_logits", None) is not None:
+        y_pred, from_logits = y_pred._keras_logits, True  # a softmax's own input (Keras' TF backend)
     y_pred = _float(y_pred)
     y_true = _tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
