@@ -707,9 +707,10 @@ def _make_metric(spec, loss, y, y_pred, metrics_mod):
     if isinstance(spec, str) and spec in ("crossentropy", "ce"):
         spec = {"binary_crossentropy": "binary_crossentropy"}.get(loss, "categorical_crossentropy")
     got = metrics_mod.get(spec)
-    if isinstance(got, metrics_mod.Metric):
-        return got
     if isinstance(got, type) and issubclass(got, metrics_mod.Metric):
-        return got()
-    name = spec if isinstance(spec, str) else getattr(got, "__name__", "metric")
-    return metrics_mod.MeanMetricWrapper(got, name=name)
+        got = got()
+    if not isinstance(got, metrics_mod.Metric):
+        got = metrics_mod.MeanMetricWrapper(got, name=getattr(got, "__name__", "metric"))
+    if isinstance(spec, str):
+        got.name = spec  # Keras logs a string metric under the string given ("mae", not its full name)
+    return got
