@@ -225,3 +225,19 @@ def test_history_and_progbar_logger_stream():
     x, y = regression_data()
     linear_model().fit(x, y, epochs=1, verbose=1, callbacks=[callbacks.ProgbarLogger(stream=stream)])
     assert "Epoch 1/1" in stream.getvalue() and "loss:" in stream.getvalue()
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Adam(0.1), lambda: optimizers.SGD(0.1)])
+def test_optimizer_updates_in_place_only_when_nothing_else_holds_the_buffer(make):
+    v = tf.Variable(np.ones(3, np.float32))
+    opt = make()
+    grad = tf.constant(np.ones(3, np.float32))
+    read, view = tf.identity(v), np.asarray(v)  # a tensor and a view share the variable's buffer
+    opt.apply_gradients([(grad, v)])
+    np.testing.assert_array_equal(read.numpy(), 1.0)  # they keep the value they saw
+    np.testing.assert_array_equal(view, 1.0)
+    assert v.numpy()[0] < 1.0
+    del read, view
+    before = id(v._value)
+    opt.apply_gradients([(grad, v)])
+    assert id(v._value) == before  # now the variable owns its buffer: updated in place

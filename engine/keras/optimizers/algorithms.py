@@ -24,9 +24,21 @@ Adam steps carry that.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .base import Optimizer
+
+_getrefcount = sys.getrefcount
+
+
+def _owned(variable) -> bool:
+    """True when nothing but ``variable`` holds its buffer (no tensor read from it, no view):
+    then updating it in place is invisible, as TensorFlow's copy-on-write assignment is.
+    (getrefcount counts its own argument: 2 means the variable's slot is the only owner.)"""
+    return _getrefcount(variable._value) <= 2
+
 
 _sqrt = np.sqrt
 _maximum = np.maximum
@@ -122,7 +134,10 @@ class SGD(_BuiltinOptimizer):
     def _backend_update_step(self, grads, variables, lr):
         if self.momentum == 0:
             for g, var in zip(grads, variables):
-                var._value = var._value - g * lr
+                if _owned(var) and var._value.dtype == g.dtype:
+                    var._value -= g * lr
+                else:
+                    var._value = var._value - g * lr
             return
         momentum, nesterov = float(self.momentum), self.nesterov
         index, slots = self._trainable_variables_indices, self.momentums
@@ -216,17 +231,27 @@ class Adam(_BuiltinOptimizer):
                 alpha = alphas[x.dtype] = step_size(x.dtype.type)
             i = index[id(var)]
             m_var, v_var = ms[i], vs[i]
+            in_place = _owned(m_var) and _owned(v_var)  # slots nobody else reads: update them in place
             m = m_var._value
             new_m = g - m
             new_m *= c1
-            new_m += m
-            m_var._value = new_m
+            if in_place:
+                m += new_m
+                new_m = m
+            else:
+                new_m += m
+                m_var._value = new_m
             v = v_var._value
             new_v = g * g
             new_v -= v
             new_v *= c2
-            new_v += v
-            v_var._value = new_v
+            if in_place:
+                v += new_v
+                new_v = v
+            else:
+                new_v += v
+                v_var._value = new_v
+            del m, v
             if v_hats is not None:
                 new_v = _maximum(v_hats[i]._value, new_v)
                 v_hats[i]._value = new_v
@@ -234,7 +259,11 @@ class Adam(_BuiltinOptimizer):
             denom += eps
             delta = new_m * alpha
             delta /= denom
-            var._value = x - delta
+            del x
+            if _owned(var) and var._value.dtype == delta.dtype:
+                var._value -= delta
+            else:
+                var._value = var._value - delta
 
     def get_config(self):
         config = super().get_config()

@@ -350,13 +350,15 @@ class Optimizer:
             if g is None:
                 missing.append(v.path)
                 continue
-            x = v._value
+            # No local reference to the variable's buffer may outlive this loop: the update step
+            # writes in place when the variable is the buffer's only owner.
+            dtype, shape = v._value.dtype, v._value.shape
             a = g._value if isinstance(g, _Operand) else np.asarray(g)
-            if a.dtype != x.dtype:
-                a = a.astype(x.dtype)
-            if a.shape != x.shape:
+            if a.dtype != dtype:
+                a = a.astype(dtype)
+            if a.shape != shape:
                 raise ValueError(
-                    f"Gradient shape {a.shape} does not match the shape {x.shape} of variable '{v.name}'. "
+                    f"Gradient shape {a.shape} does not match the shape {shape} of variable '{v.name}'. "
                     "Pass the gradients in the same order as the variables."
                 )
             arrays.append(a)
