@@ -36,7 +36,7 @@ def test_lstm_gates_match_a_hand_computed_step():
     W, U, b = (w.numpy() for w in lstm.weights)
     z = x[0, 0] @ W + b  # zero initial state
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-    i, f, g, o = sig(z[:2]), sig(z[2:4]), np.tanh(z[4:6]), sig(z[6:])
+    i, g, o = sig(z[:2]), np.tanh(z[4:6]), sig(z[6:])  # the forget gate meets a zero cell state
     np.testing.assert_allclose(out[0], o * np.tanh(i * g), rtol=1e-5)
     assert np.array_equal(b[2:4], np.ones(2))  # unit forget bias
 
