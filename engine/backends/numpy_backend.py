@@ -216,7 +216,10 @@ def _sparse_softmax_xent(logits, labels):
     """Per-example -log softmax(logits)[label], computed stably."""
     shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
     lse = np.log(np.add.reduce(np.exp(shifted), axis=-1))
-    picked = np.take_along_axis(shifted, labels[..., None], axis=-1)[..., 0]
+    if shifted.ndim == 2:  # plain fancy indexing: several times faster than take_along_axis
+        picked = shifted[np.arange(len(labels)), labels]
+    else:
+        picked = np.take_along_axis(shifted, labels[..., None], axis=-1)[..., 0]
     return lse - picked
 
 

@@ -194,8 +194,8 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"{list(_shape(logits))} and labels shape {list(_shape(labels))} "
             f"[Op:SparseSoftmaxCrossEntropyWithLogits]",
         )
-    lab = np.asarray(labels)
-    if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
+    lab = labels._value
+    if lab.size and (np.minimum.reduce(lab, axis=None) < 0 or np.maximum.reduce(lab, axis=None) >= n_classes):
         bad = lab[(lab < 0) | (lab >= n_classes)].flat[0]
         raise InvalidArgumentError(
             None,
@@ -204,7 +204,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"[0, {n_classes}). Label values: {lab.ravel()[:10].tolist()} "
             f"[Op:SparseSoftmaxCrossEntropyWithLogits]",
         )
-    return bind(sparse_xent_p, (logits, wrap(lab.astype(np.int64))))
+    return bind(sparse_xent_p, (logits, labels if lab.dtype == np.int64 else wrap(lab.astype(np.int64))))
 
 
 def softmax_cross_entropy_with_logits(labels=None, logits=None, axis=-1, name=None):
