@@ -234,10 +234,11 @@ def _clip_grad(x, g, lo=0.0, hi=0.0):
 
 
 def _windows(x, k):
-    """The k[0]*k[1] strided views of x, one per position inside the (non-overlapping) windows."""
+    """One strided view of x per position inside the non-overlapping k-windows (a ragged edge
+    that VALID pooling drops is simply never visited): no copy, whatever x's layout."""
     n, h, w, c = x.shape
-    xr = x.reshape(n, h // k[0], k[0], w // k[1], k[1], c)
-    return [xr[:, :, i, :, j, :] for i in range(k[0]) for j in range(k[1])]
+    oh, ow = h // k[0], w // k[1]
+    return [x[:, i : oh * k[0] : k[0], j : ow * k[1] : k[1], :] for i in range(k[0]) for j in range(k[1])]
 
 
 def _max_pool(x, k=(2, 2)):
@@ -250,16 +251,17 @@ def _max_pool(x, k=(2, 2)):
 
 def _max_pool_grad(x, y, g, k=(2, 2)):
     """Route each window's cotangent to its maximum. Tied maxima share it equally (TensorFlow
-    gives it all to the first; ties happen at ReLU's zeros, where the next gradient is 0)."""
-    n, h, w, c = x.shape
-    hit = x.reshape(n, h // k[0], k[0], w // k[1], k[1], c) == y[:, :, None, :, None, :]
-    count = hit[:, :, 0, :, 0, :].astype(g.dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            if i or j:
-                count += hit[:, :, i, :, j, :]
+    gives it all to the first; ties happen at ReLU's zeros, where the next gradient is 0).
+    Cells of a ragged edge (dropped by VALID pooling) get zero."""
+    hits = [v == y for v in _windows(x, k)]
+    count = hits[0].astype(g.dtype)
+    for hit in hits[1:]:
+        count += hit
     share = g / count
-    return np.multiply(hit, share[:, :, None, :, None, :], dtype=g.dtype).reshape(n, h, w, c)
+    out = np.zeros(x.shape, g.dtype) if (x.shape[1] % k[0] or x.shape[2] % k[1]) else np.empty(x.shape, g.dtype)
+    for view, hit in zip(_windows(out, k), hits):
+        np.multiply(hit, share, out=view)
+    return out
 
 
 def _identity(x):

@@ -340,8 +340,9 @@ def _pool_select(x, y, ct, k):
     """The gradient of max_pool_grad with respect to its cotangent: ``ct`` at each window's
     first maximum, summed per window."""
     n, h, w, c = _shape(x)
+    oh, ow = h // k[0], w // k[1]
     mask = bind(max_pool_grad_p, (x, y, wrap(np.ones(_shape(y), x._value.dtype))), {"k": k})
-    windows = reshape(ct * mask, [n, h // k[0], k[0], w // k[1], k[1], c])
+    windows = reshape((ct * mask)[:, : oh * k[0], : ow * k[1], :], [n, oh, k[0], ow, k[1], c])
     return reduce_sum(windows, axis=[2, 4])
 
 
@@ -350,11 +351,8 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     _check_nhwc(x, "MaxPool", data_format)
     ks, s = _pair(ksize, "ksize"), _pair(strides, "strides")
     n, h, w, c = _shape(x)
-    if ks == s and (padding.upper() == "VALID" or (h % ks[0] == 0 and w % ks[1] == 0)):
-        if h % ks[0] or w % ks[1]:  # VALID drops the ragged edge
-            x = x[:, : h - h % ks[0], : w - w % ks[1], :]
-        if ks[0] <= h and ks[1] <= w:
-            return bind(max_pool_p, (x,), {"k": ks})
+    if ks == s and ks[0] <= h and ks[1] <= w and (padding.upper() == "VALID" or (h % ks[0] == 0 and w % ks[1] == 0)):
+        return bind(max_pool_p, (x,), {"k": ks})  # the kernel skips a ragged edge (VALID drops it)
     windows, *_ = _pool(x, ksize, strides, padding, data_format, "MaxPool", reduce_max, -np.inf)
     return reduce_max(windows, axis=3)
 

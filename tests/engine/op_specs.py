@@ -394,6 +394,13 @@ SPECS: list[OpSpec] = [
         make=_distinct((2, 4, 4, 3)),
     ),
     OpSpec(
+        "max_pool_valid_ragged",  # VALID drops the last row/column
+        lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
+        lambda x: _pool_ref(x, 2, 2, "VALID", "max"),
+        (),
+        make=_distinct((2, 5, 7, 3)),
+    ),
+    OpSpec(
         "max_pool_same",
         lambda x: tf.nn.max_pool2d(x, 3, 2, "SAME"),
         lambda x: _pool_ref(x, 3, 2, "SAME", "max"),
