@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 # The in-browser runtime is Python 3.12 with NumPy 2.0: the engine's tests also run there.
 PY312 ?= $(shell command -v python3.12 2>/dev/null | grep -v shims || ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1)
@@ -13,15 +14,20 @@ COMPAT := .venv-py312-np20
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,compare]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+# Tests also need pytest, ruff, and real Keras + JAX for the comparisons.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,compare]"
+	touch $(TEST_STAMP)
 
 ## The main job (today: the engine demo in the terminal; it becomes the Playground).
 run: $(STAMP)
 	$(BIN)/python -m gradplay.app
 
 ## Lint, the whole test suite, and the engine's tests on Python 3.12 + NumPy 2.0.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -38,7 +44,7 @@ compat: $(COMPAT)/.installed
 	$(COMPAT)/bin/python -m pytest -p no:cacheprovider tests/engine tests/test_packaging.py
 
 ## Benchmarks (ratios against NumPy in the same run; see BENCHMARKS.md).
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/engine_core.py
 
 clean:
