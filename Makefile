@@ -46,6 +46,7 @@ compat: $(COMPAT)/.installed
 ## Benchmarks (ratios against NumPy in the same run; see BENCHMARKS.md).
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/engine_core.py
+	$(BIN)/python benchmarks/keras_training.py
 
 clean:
 	rm -rf $(VENV) $(COMPAT) build *.egg-info .pytest_cache .ruff_cache
