@@ -591,8 +591,13 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
     if vals[2] == 0:
         raise InvalidArgumentError(None, "Range", "Requires delta != 0 [Op:Range]")
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in vals)
-        dtype = dtypes.float32 if is_float else dtypes.int32
+        # TensorFlow takes the widest dtype among tensor arguments; Python numbers are weak.
+        given = [np.dtype(v._value.dtype) for v in (start, limit, delta) if isinstance(v, _Operand)]
+        if given:
+            dtype = dtypes.from_numpy(np.result_type(*given))
+        else:
+            is_float = any(isinstance(v, float) for v in vals)
+            dtype = dtypes.float32 if is_float else dtypes.int32
     dtype = dtypes.as_dtype(dtype)
     return wrap(to_buffer(np.arange(*vals, dtype=dtype._np)))
 

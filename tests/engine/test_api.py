@@ -70,6 +70,8 @@ def test_creation_ops():
     assert tf.eye(2, 3).numpy().tolist() == [[1, 0, 0], [0, 1, 0]]
     assert tf.range(5).numpy().tolist() == [0, 1, 2, 3, 4] and tf.range(5).dtype == tf.int32
     assert tf.range(1, 2, 0.5).dtype == tf.float32
+    assert tf.range(tf.constant(3, tf.int64)).dtype == tf.int64  # tensor arguments decide the dtype
+    assert tf.range(tf.constant(2.0, tf.float64)).numpy().tolist() == [0.0, 1.0]
     np.testing.assert_allclose(tf.linspace(0.0, 1.0, 3).numpy(), [0, 0.5, 1])
     assert tf.one_hot([0, 2], 3).numpy().tolist() == [[1, 0, 0], [0, 0, 1]]
     assert tf.constant(0.0, shape=(2, 2)).numpy().tolist() == [[0, 0], [0, 0]]
