@@ -580,6 +580,20 @@ class Model(Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    # -- weights files ------------------------------------------------------------------------
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights to ``filepath`` (``*.weights.h5``, Keras 3's HDF5 layout; needs h5py)."""
+        from ..saving.weights_h5 import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Read weights saved by ``save_weights`` here or in Keras 3 (``*.weights.h5``; needs h5py)."""
+        from ..saving.weights_h5 import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
 
 class _Logs(Mapping):
     """The logs a step returns: metric results computed when first read, not every batch

@@ -78,16 +78,22 @@ def _unique(name: str, used: dict) -> str:
 def _children(layer):
     """(attribute name, value) pairs Keras' ``_walk_saveable`` would visit, in its order."""
     from ..models.functional import Functional
+    from ..models.model import Model
     from ..models.sequential import Sequential
 
     Layer = _layer_cls()
+    attrs = dict(vars(layer))
     if isinstance(layer, (Sequential, Functional)):
+        # Keras saves the layers tracked by Sequential and Functional first.
         yield "layers", list(layer.layers)
+    elif isinstance(layer, Model):
+        # A subclassed model: Keras walks its `layers` property among the attributes, in name order.
+        attrs["layers"] = list(layer.layers)
     tracked = {id(l) for l in layer._layers}
-    for attr in sorted(vars(layer), key=_name_key):
+    for attr in sorted(attrs, key=_name_key):
         if attr.startswith("__") or attr in _SKIP_ATTRS:
             continue
-        value = vars(layer)[attr]
+        value = attrs[attr]
         if isinstance(value, Layer):
             if id(value) in tracked:
                 yield attr, value
@@ -198,6 +204,8 @@ def _write(f, entries):
 def _alternatives(path: str):
     """Paths older Keras versions used for the same group (private attribute names, e.g. ``_query_dense``)."""
     yield path
+    if "layers" in path:  # files from Keras 2.13-2.15 (Keras 3 reads them the same way)
+        yield path.replace("layers", "_layer_checkpoint_dependencies")
     parts = path.split("/")
     for i, p in enumerate(parts[:-1]):
         if p in ("layers", "vars", "cell") or p.startswith("container"):
@@ -206,16 +214,29 @@ def _alternatives(path: str):
         yield "/".join(parts[:i] + [alt] + parts[i + 1 :])
 
 
+def _has_hdf5_signature(filepath) -> bool:
+    """The HDF5 superblock starts at byte 0, 512, 1024, 2048, ... (after an optional user block)."""
+    size = os.path.getsize(filepath)
+    with open(filepath, "rb") as fh:
+        offset = 0
+        while offset + 8 <= size:
+            fh.seek(offset)
+            if fh.read(8) == _HDF5_SIGNATURE:
+                return True
+            offset = 512 if offset == 0 else offset * 2
+    return False
+
+
 def _open_for_reading(filepath):
     h5py = _h5py()
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such weights file: {filepath}")
-    with open(filepath, "rb") as fh:
-        head = fh.read(8)
-    if head != _HDF5_SIGNATURE:
+    if not _has_hdf5_signature(filepath):
+        with open(filepath, "rb") as fh:
+            head = fh.read(8)
         raise ValueError(
             f"{filepath} is not an HDF5 file (expected a Keras `.weights.h5` file written by "
-            "`model.save_weights`); its first bytes are {head!r}."
+            f"`model.save_weights`); its first bytes are {head!r}."
         )
     try:
         return h5py.File(filepath, "r")
@@ -236,7 +257,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     f = _open_for_reading(filepath)
     try:
         assignments, problems = _read(f, entries, filepath)
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError, KeyError) as e:
         raise ValueError(f"{filepath} is not a readable HDF5 weights file (corrupt or truncated): {e}") from None
     finally:
         f.close()
@@ -248,6 +269,14 @@ def load_weights(model, filepath, skip_mismatch=False):
             warnings.warn(f"Skipping loading weights: {msg}")
     for var, value in assignments:
         var.assign(value)
+
+
+def _fits_integer(value, want) -> bool:
+    """Integer counters may differ in width (Keras' Normalization keeps ``count`` as int32) if the values fit."""
+    if value.dtype.kind not in "iu" or want.kind not in "iu":
+        return False
+    info = np.iinfo(want)
+    return value.size == 0 or (int(value.min()) >= info.min and int(value.max()) <= info.max)
 
 
 def _read(f, entries, filepath):
@@ -294,10 +323,11 @@ def _read(f, entries, filepath):
                 )
                 break
             want = np.dtype(v.dtype.as_numpy_dtype)
-            if ds.dtype != want:
+            value = np.asarray(ds[()])
+            if ds.dtype != want and not _fits_integer(value, want):
                 bad = f"{where}, variable {i} ({v.path}): expected dtype {want}, received {ds.dtype} in the file."
                 break
-            staged.append((v, np.asarray(ds[()], dtype=want)))
+            staged.append((v, value.astype(want)))
         if bad:
             problems.append((vars_path, bad))
         else:
