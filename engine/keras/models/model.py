@@ -15,6 +15,7 @@ a model written in Python. ``train_step``/``test_step`` are the overridable unit
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -583,16 +584,19 @@ class Model(Layer):
     # -- weights files ------------------------------------------------------------------------
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights to ``filepath`` (``*.weights.h5``, Keras 3's HDF5 layout; needs h5py)."""
-        from ..saving.weights_h5 import save_weights
+        """Write the weights to ``filepath``: ``*.weights.h5`` (Keras 3's HDF5 layout; needs h5py)
+        or ``*.npz`` (plain NumPy, the same keys)."""
+        from ..saving import weights_h5, weights_npz
 
-        save_weights(self, filepath, overwrite=overwrite)
+        module = weights_npz if os.fspath(filepath).endswith(".npz") else weights_h5
+        module.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
-        """Read weights saved by ``save_weights`` here or in Keras 3 (``*.weights.h5``; needs h5py)."""
-        from ..saving.weights_h5 import load_weights
+        """Read weights saved by ``save_weights`` here or in Keras 3 (``*.weights.h5`` or ``*.npz``)."""
+        from ..saving import weights_h5, weights_npz
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        module = weights_npz if os.fspath(filepath).endswith(".npz") else weights_h5
+        module.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
 
 class _Logs(Mapping):
