@@ -8,6 +8,7 @@ ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, LambdaCallb
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import sys
@@ -442,3 +443,148 @@ class LambdaCallback(Callback):
                 setattr(self, name, fn)
         # CallbackList looks at the class to find overridden hooks: give this instance its own class.
         self.__class__ = type("LambdaCallback", (LambdaCallback,), {n: staticmethod(f) for n, f in given.items() if f})
+
+
+class ModelCheckpoint(Callback):
+    """Save the model or its weights after each epoch (or every ``save_freq`` batches).
+
+    ``filepath`` may hold ``{epoch:02d}`` and any log key (``{val_loss:.2f}``). With
+    ``save_weights_only`` it must end in ``.weights.h5`` (or ``.npz``); otherwise the whole model
+    is saved with ``model.save`` (``.keras``). Every write is atomic: a crash mid-save leaves the
+    previous file intact.
+    """
+
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
+        super().__init__()
+        self.filepath = os.fspath(filepath)
+        self.monitor, self.verbose = monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.mode = _resolve_mode(mode, monitor, "ModelCheckpoint")
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Use 'epoch' or a positive number of batches.")
+        self.save_freq = save_freq
+        if save_weights_only and not self.filepath.endswith((".weights.h5", ".npz")):
+            raise ValueError(
+                "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
+                f"`.weights.h5` (Keras 3's weights format) or `.npz`. Received: filepath={self.filepath}"
+            )
+        if not save_weights_only and not self.filepath.endswith((".keras", ".h5")):
+            raise ValueError(
+                "The filepath provided must end in `.keras` (Keras model format) or `.h5`; to save only the "
+                f"weights use save_weights_only=True with a `.weights.h5` path. Received: filepath={self.filepath}"
+            )
+        self.best = initial_value_threshold
+        self._batches = 0
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches += 1
+            if self._batches % self.save_freq == 0:
+                self._save(self._epoch, dict(logs or {}), batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, dict(logs or {}))
+
+    def _path(self, epoch, logs, batch=None):
+        try:
+            return self.filepath.format(epoch=epoch + 1, batch=batch, **logs)
+        except KeyError as exc:
+            raise KeyError(
+                f"Failed to format the ModelCheckpoint filepath {self.filepath!r}: {exc} is not in the logs "
+                f"(available: {', '.join(['epoch', *logs])})."
+            ) from None
+
+    def _save(self, epoch, logs, batch=None):
+        path = self._path(epoch, logs, batch)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=3)
+                return
+            current = float(current)
+            better = self.best is None or (current < self.best if self.mode == "min" else current > self.best)
+            if not better:
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose > 0:
+                previous = "inf" if self.best is None else f"{self.best:.5f}"
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}, "
+                    f"saving model to {path}"
+                )
+            self.best = current
+        elif self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+
+
+class BackupAndRestore(Callback):
+    """Back up the weights and the epoch reached after every epoch, so an interrupted ``fit``
+    started again with the same callback resumes where it stopped. The backup is deleted when
+    training finishes (``delete_checkpoint=True``).
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed; give the folder to keep the backup in.")
+        if save_freq != "epoch":
+            raise ValueError("BackupAndRestore: only save_freq='epoch' is supported.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.delete_checkpoint = delete_checkpoint
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+
+    def on_train_begin(self, logs=None):
+        if os.path.exists(self._weights_path) and os.path.exists(self._metadata_path):
+            if not self.model.built:
+                raise ValueError(
+                    "To resume training, the model must be built first: give it an Input (or call it on data) "
+                    "before fit() with BackupAndRestore."
+                )
+            self.model.load_weights(self._weights_path)
+            with open(self._metadata_path, encoding="utf-8") as fh:
+                metadata = json.load(fh)
+            self.model._initial_epoch = int(metadata["epoch"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        tmp = self._metadata_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"epoch": epoch + 1}, fh)
+        os.replace(tmp, self._metadata_path)  # after the weights: never an epoch ahead of them
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+            for path in (self._weights_path, self._metadata_path):
+                if os.path.exists(path):
+                    os.remove(path)
+            try:
+                os.rmdir(self.backup_dir)
+            except OSError:
+                pass

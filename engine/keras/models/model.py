@@ -442,6 +442,8 @@ class Model(Layer):
         cb = callbacks_mod.CallbackList(cbs, model=self, params=params)
         self.stop_training = False
         cb.call("on_train_begin", {})
+        if getattr(self, "_initial_epoch", None):  # set by BackupAndRestore when resuming
+            initial_epoch, self._initial_epoch = self._initial_epoch, None
         epoch_logs = {}
         per_batch = cb.wants("on_train_batch_end")
         for epoch in range(initial_epoch, epochs):
