@@ -194,6 +194,12 @@ class Conv2DTranspose(_Conv):
         flipped = array_ops.transpose(self.kernel[::-1, ::-1, :, :], [0, 1, 3, 2])
         return self._finish(nn.conv2d(x, flipped, strides=1, padding="VALID"))
 
+    def get_config(self):
+        config = super().get_config()
+        config.pop("groups", None)  # Keras' Conv2DTranspose takes no `groups`
+        config["output_padding"] = None
+        return config
+
 
 def _depthwise(x, kernel, strides, padding, dilations):
     """Per-channel convolution: kernel (kh, kw, C, multiplier) -> (N, OH, OW, C * multiplier)."""

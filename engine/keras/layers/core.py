@@ -260,6 +260,11 @@ class GaussianNoise(_Random):
         self.stddev = float(stddev)
         self.built = True
 
+    def get_config(self):
+        config = super().get_config()
+        config.update(stddev=self.stddev, seed=self.seed)
+        return config
+
     def call(self, inputs, training=False):
         if not training:
             return inputs

@@ -206,6 +206,11 @@ class RepeatVector(Layer):
         self.n = int(n)
         self.built = True
 
+    def get_config(self):
+        config = super().get_config()
+        config["n"] = self.n
+        return config
+
     def call(self, inputs):
         b, d = inputs.shape
         return array_ops.broadcast_to(array_ops.reshape(inputs, [b, 1, d]), [b, self.n, d])

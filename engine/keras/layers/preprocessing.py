@@ -87,11 +87,19 @@ class Normalization(Layer):
 
 
 class _Augment(Layer):
+    _config_keys: tuple = ()
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self._gen = random_ops.Generator(seed) if seed is not None else None
         self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({k: _listify(getattr(self, k)) for k in self._config_keys})
+        config["seed"] = self.seed
+        return config
 
     @property
     def rng(self) -> np.random.Generator:
@@ -109,6 +117,10 @@ class _Augment(Layer):
         return wrap(
             to_buffer(out.astype(np.asarray(inputs).dtype if np.asarray(inputs).dtype.kind == "f" else np.float32))
         )
+
+
+def _listify(value):
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _factor_pair(factor, name):
@@ -166,6 +178,8 @@ def _grid(h, w):
 
 
 class RandomFlip(_Augment):
+    _config_keys = ("mode",)
+
     def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
@@ -187,6 +201,8 @@ class RandomFlip(_Augment):
 class RandomRotation(_Augment):
     """Rotate by a random fraction of a full turn in ``factor`` (0.1 = up to ±36°)."""
 
+    _config_keys = ("factor", "fill_mode", "interpolation", "fill_value")
+
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _factor_pair(factor, "factor")
@@ -205,6 +221,8 @@ class RandomRotation(_Augment):
 
 class RandomZoom(_Augment):
     """Zoom by a random factor in ``height_factor`` (negative = zoom in, as in Keras)."""
+
+    _config_keys = ("height_factor", "width_factor", "fill_mode", "interpolation", "fill_value")
 
     def __init__(
         self,
@@ -234,6 +252,8 @@ class RandomZoom(_Augment):
 
 class RandomTranslation(_Augment):
     """Shift by random fractions of the height and width."""
+
+    _config_keys = ("height_factor", "width_factor", "fill_mode", "interpolation", "fill_value")
 
     def __init__(
         self,

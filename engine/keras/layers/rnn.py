@@ -289,6 +289,25 @@ class Bidirectional(Layer):
             return (fwd + bwd) * 0.5
         return [fwd, bwd]
 
+    def get_config(self):
+        from . import serialize
+
+        config = super().get_config()
+        forward = serialize(self.forward_layer)
+        forward["config"] = dict(forward["config"], name=self.forward_layer.name[len("forward_") :])
+        config.update(merge_mode=self.merge_mode, layer=forward)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from . import deserialize
+
+        config = dict(config)
+        for key in ("layer", "backward_layer"):
+            if isinstance(config.get(key), dict):
+                config[key] = deserialize(config[key])
+        return cls(**config)
+
 
 class TimeDistributed(Layer):
     """Apply a layer to every time step (axis 1) independently."""
@@ -303,3 +322,19 @@ class TimeDistributed(Layer):
         flat = array_ops.reshape(inputs, [b * t, *shape[2:]])
         out = self.layer(flat, training=training) if self.layer._call_has_training else self.layer(flat)
         return array_ops.reshape(out, [b, t, *out.shape[1:]])
+
+    def get_config(self):
+        from . import serialize
+
+        config = super().get_config()
+        config["layer"] = serialize(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from . import deserialize
+
+        config = dict(config)
+        if isinstance(config.get("layer"), dict):
+            config["layer"] = deserialize(config["layer"])
+        return cls(**config)

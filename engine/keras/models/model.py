@@ -583,7 +583,14 @@ class Model(Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
-    # -- weights files ------------------------------------------------------------------------
+    # -- model and weights files ----------------------------------------------------------------
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Write the model to ``filepath`` (``*.keras``: Keras 3's zip of ``config.json``,
+        ``model.weights.h5`` and ``metadata.json``; Keras 3 loads it with ``keras.saving.load_model``)."""
+        from ..saving import keras_zip
+
+        keras_zip.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
         """Write the weights to ``filepath``: ``*.weights.h5`` (Keras 3's HDF5 layout; needs h5py)
