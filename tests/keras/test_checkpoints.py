@@ -123,3 +123,13 @@ def test_killing_the_process_mid_write_never_leaves_a_broken_file(tmp_path, suff
         loads += 1
     assert loads == 6
     assert tf.reduce_sum(reader.layers[0].kernel).numpy() != 0
+
+
+def test_whole_model_checkpoints_in_the_keras_format(tmp_path):
+    path = tmp_path / "best.keras"
+    m = model()
+    ckpt = callbacks.ModelCheckpoint(str(path), monitor="loss", save_best_only=True)
+    m.fit(X, Y, epochs=3, verbose=0, callbacks=[ckpt])
+    restored = models.load_model(path)
+    assert restored.count_params() == m.count_params()
+    np.testing.assert_allclose(restored.predict(X, verbose=0), m.predict(X, verbose=0), rtol=1e-6)
