@@ -22,12 +22,13 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ...atomic import atomic_path
 
 CACHE_ENV = "GRADPLAY_CACHE"
 DATASETS_ENV = "GRADPLAY_DATASETS"
@@ -159,28 +160,20 @@ def download(url: str, dest: Path, sha256: str, max_bytes: int = MAX_DOWNLOAD_BY
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     print(f"Downloading data from {url}")
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
+    with atomic_path(dest, ".part") as tmp:
         h, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             while chunk := response.read(1 << 20):
                 size += len(chunk)
                 if size > max_bytes:
                     raise DatasetFormatError(f"Download from {url} exceeds {max_bytes} bytes; refused.")
                 h.update(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
         if h.hexdigest() != sha256:
             raise DatasetFormatError(
                 f"sha256 mismatch for {url}: expected {sha256}, got {h.hexdigest()} ({size} bytes). "
                 f"The download was discarded; {dest} was not written. A proxy or mirror may serve another file."
             )
-        os.chmod(tmp, 0o644)  # mkstemp made it private; a cache is shared like any download
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return dest
 
 
@@ -190,23 +183,12 @@ def write_npz(path, arrays: dict[str, np.ndarray]) -> str:
     Like ``np.savez_compressed`` but with fixed zip timestamps, so the same arrays give the same bytes.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-                for key, array in arrays.items():
-                    info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    with z.open(info, "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, ".part") as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for key, array in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
     return sha256_file(path)
 
 

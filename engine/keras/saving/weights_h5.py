@@ -18,11 +18,11 @@ h5py is imported inside the functions: ``import gradplay.engine`` imports NumPy 
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 
 import numpy as np
 
+from ...atomic import atomic_path
 from ..naming import to_snake_case
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -175,19 +175,8 @@ def save_weights(model, filepath, overwrite=True):
         raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
     h5py = _h5py()
     entries = _entries(model)
-    directory = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            _write(f, entries)
-        os.replace(tmp, filepath)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
+        _write(f, entries)
 
 
 def _write(f, entries):

@@ -22,6 +22,7 @@ import zipfile
 
 import numpy as np
 
+from ...atomic import atomic_path
 from . import weights_h5
 
 FORMATS = ("h5", "npz")
@@ -44,18 +45,8 @@ def save_weights(model, filepath, overwrite=True):
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
     data = _npz_bytes(_arrays(model))
-    directory = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, filepath)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_path(filepath) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def _npz_bytes(arrays: dict) -> bytes:
