@@ -587,7 +587,8 @@ class Model(Layer):
 
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the model to ``filepath`` (``*.keras``: Keras 3's zip of ``config.json``,
-        ``model.weights.h5`` and ``metadata.json``; Keras 3 loads it with ``keras.saving.load_model``)."""
+        ``model.weights.h5`` and ``metadata.json``; Keras 3 loads it with ``keras.saving.load_model``; ``*.h5``:
+        Keras' legacy whole-model HDF5 format, needs h5py)."""
         from ..saving import keras_zip
 
         keras_zip.save_model(self, filepath, overwrite=overwrite)

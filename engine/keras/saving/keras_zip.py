@@ -225,9 +225,11 @@ def model_to_config(model) -> dict:
 
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` to ``filepath`` (``*.keras``) atomically."""
-    from . import weights_h5
+    from . import legacy_h5, weights_h5
 
     filepath = os.fspath(filepath)
+    if legacy_h5.is_legacy_h5_path(filepath):
+        return legacy_h5.save_model(model, filepath, overwrite=overwrite)
     if not filepath.endswith(".keras"):
         raise ValueError(
             f"Invalid filepath extension for saving. Please add `.keras` to the filepath. Received: {filepath}. "
@@ -301,15 +303,17 @@ def _read_member(zf, name, filepath, limit):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Read a ``*.keras`` archive written here or by Keras 3 into a gradplay model."""
-    from . import weights_h5
+    from . import legacy_h5, weights_h5
 
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
+    if legacy_h5.is_legacy_h5_path(filepath):
+        return legacy_h5.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     if not zipfile.is_zipfile(filepath):
         raise ValueError(
             f"{filepath} is not a Keras `.keras` zip archive (corrupt, truncated, or another format). "
-            "Legacy `.h5` models and SavedModel directories are not read by load_model here."
+            "SavedModel directories are not read by load_model here; legacy models need a `.h5` suffix."
         )
     try:
         zf = zipfile.ZipFile(filepath, "r")
