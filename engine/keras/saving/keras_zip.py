@@ -27,6 +27,7 @@ import warnings
 import zipfile
 
 from ... import nest
+from ...atomic import atomic_path
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -225,7 +226,7 @@ def model_to_config(model) -> dict:
 
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` to ``filepath`` (``*.keras``) atomically."""
-    from . import legacy_h5, weights_h5
+    from . import legacy_h5, weights_npz
 
     filepath = os.fspath(filepath)
     if legacy_h5.is_legacy_h5_path(filepath):
@@ -241,26 +242,11 @@ def save_model(model, filepath, overwrite=True):
     metadata_json = json.dumps(
         {"keras_version": KERAS_VERSION, "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     )
-    directory = os.path.dirname(os.path.abspath(filepath))
-    base = os.path.basename(filepath)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + base + ".", suffix=".tmp")
-    os.close(fd)
-    weights_tmp = None
-    try:
-        fd, weights_tmp = tempfile.mkstemp(dir=directory, prefix="." + base + ".", suffix=".weights.h5")
-        os.close(fd)
-        weights_h5.save_weights(model, weights_tmp, overwrite=True)
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr(METADATA_FILENAME, metadata_json)
-            zf.writestr(CONFIG_FILENAME, config_json)
-            zf.write(weights_tmp, WEIGHTS_FILENAME)
-        os.replace(tmp, filepath)
-    except BaseException:
-        _remove(tmp)
-        raise
-    finally:
-        if weights_tmp is not None:
-            _remove(weights_tmp)
+    weights = weights_npz.weights_to_bytes(model, "h5")
+    with atomic_path(filepath) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(METADATA_FILENAME, metadata_json)
+        zf.writestr(CONFIG_FILENAME, config_json)
+        zf.writestr(WEIGHTS_FILENAME, weights)
 
 
 def _remove(path):

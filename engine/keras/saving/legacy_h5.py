@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from ...atomic import atomic_path
 from .keras_zip import KERAS_VERSION
 
 BACKEND = "jax"  # what the file says it was written with; Keras only records it
@@ -87,7 +87,7 @@ def _layers(model) -> list:
 
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` to ``filepath`` (``*.h5``) atomically in Keras' legacy HDF5 format."""
-    from .keras_zip import _remove, model_to_config
+    from .keras_zip import model_to_config
 
     h5py = _h5py()
     filepath = os.fspath(filepath)
@@ -96,20 +96,11 @@ def save_model(model, filepath, overwrite=True):
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built yet; call it on data or build it before saving.")
     config_json = json.dumps(model_to_config(model))
-    directory = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["keras_version"] = KERAS_VERSION
-            f.attrs["backend"] = BACKEND
-            f.attrs["model_config"] = config_json.encode("utf8")
-            _write_weights(f.create_group("model_weights"), model)
-        os.replace(tmp, filepath)
-    except BaseException:
-        _remove(tmp)
-        raise
+    with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = BACKEND
+        f.attrs["model_config"] = config_json.encode("utf8")
+        _write_weights(f.create_group("model_weights"), model)
 
 
 def _write_names(group, name, names):
