@@ -519,44 +519,42 @@ class LossFunctionWrapper(Loss):
         return f"<LossFunctionWrapper({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"
 
 
-class MeanSquaredError(LossFunctionWrapper):
+class _FixedLoss(LossFunctionWrapper):
+    """A loss class around one fixed function (``_fn``) with no options of its own: its config is
+    just Loss's (name, reduction), as in Keras."""
+
+    _fn = None
+    _default_name = None
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(type(self)._fn, reduction=reduction, name=name or self._default_name, dtype=dtype)
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class MeanSquaredError(_FixedLoss):
     """``mean(square(y_true - y_pred))`` over the last axis, then reduced over the batch."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
-        super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(mean_squared_error), "mean_squared_error"
 
 
-class MeanAbsoluteError(LossFunctionWrapper):
+class MeanAbsoluteError(_FixedLoss):
     """``mean(abs(y_true - y_pred))``."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
-        super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(mean_absolute_error), "mean_absolute_error"
 
 
-class MeanAbsolutePercentageError(LossFunctionWrapper):
+class MeanAbsolutePercentageError(_FixedLoss):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)))``."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None):
-        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(mean_absolute_percentage_error), "mean_absolute_percentage_error"
 
 
-class MeanSquaredLogarithmicError(LossFunctionWrapper):
+class MeanSquaredLogarithmicError(_FixedLoss):
     """``mean(square(log(y_pred + 1) - log(y_true + 1)))`` (values below eps count as eps)."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None):
-        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(mean_squared_logarithmic_error), "mean_squared_logarithmic_error"
 
 
 class CosineSimilarity(LossFunctionWrapper):
@@ -584,64 +582,40 @@ class Huber(LossFunctionWrapper):
         return {**Loss.get_config(self), "delta": self.delta}
 
 
-class LogCosh(LossFunctionWrapper):
+class LogCosh(_FixedLoss):
     """``mean(log(cosh(y_pred - y_true)))``."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
-        super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(log_cosh), "log_cosh"
 
 
-class Hinge(LossFunctionWrapper):
+class Hinge(_FixedLoss):
     """``mean(maximum(1 - y_true * y_pred, 0))``; 0/1 labels become -1/1."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
-        super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(hinge), "hinge"
 
 
-class SquaredHinge(LossFunctionWrapper):
+class SquaredHinge(_FixedLoss):
     """``mean(square(maximum(1 - y_true * y_pred, 0)))``; 0/1 labels become -1/1."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
-        super().__init__(squared_hinge, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(squared_hinge), "squared_hinge"
 
 
-class CategoricalHinge(LossFunctionWrapper):
+class CategoricalHinge(_FixedLoss):
     """``maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` for one-hot labels."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
-        super().__init__(categorical_hinge, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(categorical_hinge), "categorical_hinge"
 
 
-class KLDivergence(LossFunctionWrapper):
+class KLDivergence(_FixedLoss):
     """``sum(y_true * log(y_true / y_pred))`` with both clipped to ``[eps, 1]``."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
-        super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(kl_divergence), "kl_divergence"
 
 
-class Poisson(LossFunctionWrapper):
+class Poisson(_FixedLoss):
     """``mean(y_pred - y_true * log(y_pred + eps))``."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
-        super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+    _fn, _default_name = staticmethod(poisson), "poisson"
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
