@@ -840,16 +840,22 @@ def get(identifier):
     >>> get("mse").__name__, type(get("CategoricalCrossentropy")).__name__
     ('mean_squared_error', 'CategoricalCrossentropy')
     """
+    return resolve_identifier(identifier, ALL_OBJECTS_DICT, deserialize, _unknown)
+
+
+def resolve_identifier(identifier, table, deserialize_fn, unknown):
+    """Keras' ``get`` rule, shared by losses and metrics: None, a config dict, a name in
+    ``table`` (classes are instantiated with defaults), or a callable; else ``unknown(identifier)``."""
     if identifier is None:
         return None
     if isinstance(identifier, dict):
-        obj = deserialize(identifier)
+        obj = deserialize_fn(identifier)
     elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
+        obj = table.get(identifier)
         if obj is None:
-            raise _unknown(identifier)
+            raise unknown(identifier)
     else:
         obj = identifier
     if callable(obj):
         return obj() if inspect.isclass(obj) else obj
-    raise _unknown(identifier)
+    raise unknown(identifier)

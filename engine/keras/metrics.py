@@ -1113,19 +1113,7 @@ def get(identifier):
     >>> type(get("mae")).__name__, get("AUC").name
     ('MeanAbsoluteError', 'auc')
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise _unknown(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise _unknown(identifier)
+    return losses.resolve_identifier(identifier, ALL_OBJECTS_DICT, deserialize, _unknown)
 
 
 def _is_loss(loss, cls, fn):
