@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-# Tests also need pytest, ruff, and real Keras + JAX for the comparisons.
+# Tests also need pytest, ruff, Playwright, real Keras + JAX for the comparisons, and the
+# exporters' checkers (ONNX Runtime, TensorBoard).
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,compare]"
+	$(BIN)/python -m pip install --quiet -e ".[test,compare,export]"
 	touch $(TEST_STAMP)
 
 ## The main job (today: the engine demo in the terminal; it becomes the Playground).

@@ -1,5 +1,5 @@
 """Callbacks: hooks into ``fit``/``evaluate``/``predict`` (History, ProgbarLogger, EarlyStopping,
-ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, LambdaCallback).
+ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, LambdaCallback, TensorBoard).
 
 >>> from gradplay.engine.keras import callbacks
 >>> stop = callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
@@ -588,3 +588,7 @@ class BackupAndRestore(Callback):
                 os.rmdir(self.backup_dir)
             except OSError:
                 pass
+
+
+# Defined in its own file (it needs tensorboardX, imported only when training starts).
+from .tensorboard import TensorBoard  # noqa: E402, F401

@@ -593,6 +593,29 @@ class Model(Layer):
 
         keras_zip.save_model(self, filepath, overwrite=overwrite)
 
+    def export(self, filepath, format=None, verbose=False, **kwargs):  # noqa: A002 - Keras' name
+        """Export for inference elsewhere: ``format="onnx"`` (one ``.onnx`` file taking the same NHWC input;
+        needs the ``onnx`` package) or ``format="tfjs"`` (a TensorFlow.js layers-model folder, NumPy only).
+        Without ``format`` a ``*.onnx`` path means ONNX. The bytes forms are ``saving.onnx_export.onnx_to_bytes``
+        and ``saving.tfjs.tfjs_to_bytes``."""
+        if format is None and os.fspath(filepath).endswith(".onnx"):
+            format = "onnx"  # noqa: A001
+        if format == "onnx":
+            from ..saving import onnx_export
+
+            onnx_export.export_onnx(self, filepath, **kwargs)
+        elif format == "tfjs":
+            from ..saving import tfjs
+
+            tfjs.save_tfjs(self, filepath, **kwargs)
+        else:
+            raise ValueError(
+                f"Unsupported export format {format!r}: use format='onnx' or format='tfjs' (a TF SavedModel "
+                "needs TensorFlow; save a Keras file with model.save('m.keras') instead)."
+            )
+        if verbose:
+            print(f"Saved the {format} export to {os.fspath(filepath)}")
+
     def save_weights(self, filepath, overwrite=True):
         """Write the weights to ``filepath``: ``*.weights.h5`` (Keras 3's HDF5 layout; needs h5py)
         or ``*.npz`` (plain NumPy, the same keys)."""
