@@ -1,4 +1,4 @@
-"""``python -m gradplay.app``: train the TF Playground default network in the terminal."""
+"""``python -m gradplay.app.demo``: train the TF Playground default network in the terminal (no browser)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gradplay.app.__main__ import main
+from gradplay.app.demo import main
 
 
 def test_demo_learns_xor(capsys):
