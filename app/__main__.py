@@ -1,0 +1,44 @@
+"""``python -m gradplay.app``: serve the Playground (Panel) on http://localhost:5006/.
+
+Each browser tab gets its own Playground (its own state, data, network and training loop).
+It binds to 127.0.0.1 unless told otherwise; for a classroom, ``--address 0.0.0.0`` and
+``--allow-websocket-origin host:port`` let students on the network connect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gradplay.app", description=__doc__)
+    parser.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006; 0 picks a free one)")
+    parser.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    parser.add_argument(
+        "--allow-websocket-origin",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="extra origins allowed to connect (e.g. classroom-pc:5006); repeatable",
+    )
+    parser.add_argument("--show", action="store_true", help="open a browser tab")
+    parser.add_argument("--num-procs", type=int, default=1, help="server processes (Unix; for large classes)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535. Received: {args.port}")
+
+    from .server import serve
+
+    serve(
+        port=args.port,
+        address=args.address,
+        allow_websocket_origin=args.allow_websocket_origin,
+        show=args.show,
+        num_procs=args.num_procs,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
