@@ -287,15 +287,12 @@ class Playground(pn.viewable.Viewer):
         return list(self.session.features) if hasattr(self, "session") else self.state.features
 
     def _status_text(self) -> str:
-        h = self.session.history
-
-        def last(key):
-            return h[key][-1] if h.get(key) else float("nan")
-
-        parts = [f"**Epoch** {self.session.epoch:,}", f"**Test loss** {last('val_loss'):.3f}"]
-        parts.append(f"**Training loss** {last('loss'):.3f}")
-        if self.state.problem == "classification" and h.get("val_accuracy"):
-            parts.append(f"**Test accuracy** {last('val_accuracy'):.1%}")
+        """Epoch and the current losses (evaluated now, so edits and uploads show at once)."""
+        logs = self.session.evaluate()
+        parts = [f"**Epoch** {self.session.epoch:,}", f"**Test loss** {logs['val_loss']:.3f}"]
+        parts.append(f"**Training loss** {logs['loss']:.3f}")
+        if logs.get("val_accuracy") is not None:
+            parts.append(f"**Test accuracy** {logs['val_accuracy']:.1%}")
         return " · ".join(parts)
 
     # ----------------------------------------------------------------- controls
@@ -520,10 +517,11 @@ class Playground(pn.viewable.Viewer):
             return
         try:
             self.session.load_csv(event.new)
-            self.message = ""
         except ValueError as err:
             self.message = f"The CSV file was not loaded: {err}"
-        self.loss_curve.reset()
+        else:
+            self.message = ""
+            self.loss_curve.reset()
         self.redraw()
 
     def _export_options(self):

@@ -6,6 +6,8 @@ data, network and training loop; nothing is shared between sessions.
 
 from __future__ import annotations
 
+import socket
+
 
 def create_app():
     """One Playground per browser session (Panel calls this for each new session)."""
@@ -19,20 +21,28 @@ def websocket_origins(port: int, address: str, extra=()) -> list[str]:
 
     >>> websocket_origins(5006, "127.0.0.1")
     ['localhost:5006', '127.0.0.1:5006']
-    >>> websocket_origins(0, "0.0.0.0", ["classroom:5006"])
-    ['localhost:*', '127.0.0.1:*', 'classroom:5006']
+    >>> websocket_origins(5006, "10.0.0.5", ["classroom:5006"])
+    ['localhost:5006', '127.0.0.1:5006', '10.0.0.5:5006', 'classroom:5006']
     """
-    port_pattern = str(port) if port else "*"
-    origins = [f"localhost:{port_pattern}", f"127.0.0.1:{port_pattern}"]
+    origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
     if address not in ("127.0.0.1", "localhost", "0.0.0.0", "::", ""):
-        origins.append(f"{address}:{port_pattern}")
+        origins.append(f"{address}:{port}")
     return origins + [o for o in extra if o not in origins]
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    """A port the OS reports free on ``address`` (``--port 0``)."""
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
 
 
 def serve(port=5006, address="127.0.0.1", allow_websocket_origin=(), show=False, num_procs=1, start=True):
     """Serve the Playground at ``http://<address>:<port>/`` (blocks while ``start`` is true)."""
     import panel as pn
 
+    if port == 0:
+        port = free_port(address or "127.0.0.1")
     server = pn.serve(
         {"/": create_app},
         port=port,
