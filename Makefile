@@ -23,7 +23,7 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,compare,export]"
 	touch $(TEST_STAMP)
 
-## The main job (today: the engine demo in the terminal; it becomes the Playground).
+## The main job: the Playground on http://localhost:5006/ (Ctrl+C stops it).
 run: $(STAMP)
 	$(BIN)/python -m gradplay.app
 

@@ -155,7 +155,7 @@ class Playground(pn.viewable.Viewer):
                 self._callback.start()
         elif self._callback is not None:
             self._callback.stop()
-        self.play_button.name = "Pause" if event.new else "Play"
+        self.play_button.label = "Pause" if event.new else "Play"
 
     def tick(self):
         """Train for a short time budget (at least one epoch), then redraw once."""
@@ -197,7 +197,7 @@ class Playground(pn.viewable.Viewer):
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles={"font-size": "1.1em"})
         self.alert = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
         self.code = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.share = pn.widgets.TextInput(name="Link with the trained weights", value="", sizing_mode="stretch_width")
+        self.share = pn.widgets.TextInput(label="Link with the trained weights", value="", sizing_mode="stretch_width")
         self._install_click_handler()
 
     def _new_network_diagram(self):
@@ -300,15 +300,15 @@ class Playground(pn.viewable.Viewer):
         st = self.state
         p = st.param
         self.play_button = pn.widgets.Toggle.from_param(
-            self.param.playing, name="Play", button_type="primary", width=90
+            self.param.playing, label="Play", color="primary", width=90
         )
-        step = pn.widgets.Button(name="Step", description="Train one epoch.")
+        step = pn.widgets.Button(label="Step", description="Train one epoch.")
         step.on_click(self.step)
         reset = pn.widgets.Button(
-            name="Reset", description="Back to the initial weights (the same seed gives the same)."
+            label="Reset", description="Back to the initial weights (the same seed gives the same)."
         )
         reset.on_click(self.reset)
-        regenerate = pn.widgets.Button(name="Regenerate", description="Draw new data points.")
+        regenerate = pn.widgets.Button(label="Regenerate", description="Draw new data points.")
         regenerate.on_click(self.regenerate)
 
         def select(key, options=None, **kw):
@@ -322,21 +322,21 @@ class Playground(pn.viewable.Viewer):
             return pn.Row(w, pn.widgets.TooltipIcon(value=getattr(p, key).doc))
 
         self.controls = {
-            "learningRate": select("learningRate", LEARNING_RATES, name="Learning rate"),
-            "activation": select("activation", name="Activation"),
-            "regularization": select("regularization", name="Regularization"),
-            "regularizationRate": select("regularizationRate", REGULARIZATION_RATES, name="Regularization rate"),
-            "problem": select("problem", name="Problem type"),
-            "dataset": select("dataset", name="Dataset"),
-            "regDataset": select("regDataset", name="Regression dataset"),
-            "percTrainData": slider("percTrainData", name="Ratio of training data (%)"),
-            "noise": slider("noise", name="Noise"),
-            "batchSize": slider("batchSize", name="Batch size"),
-            "showTestData": pn.widgets.Checkbox.from_param(p.showTestData, name="Show test data"),
-            "discretize": pn.widgets.Checkbox.from_param(p.discretize, name="Discretize output"),
+            "learningRate": select("learningRate", LEARNING_RATES, label="Learning rate"),
+            "activation": select("activation", label="Activation"),
+            "regularization": select("regularization", label="Regularization"),
+            "regularizationRate": select("regularizationRate", REGULARIZATION_RATES, label="Regularization rate"),
+            "problem": select("problem", label="Problem type"),
+            "dataset": select("dataset", label="Dataset"),
+            "regDataset": select("regDataset", label="Regression dataset"),
+            "percTrainData": slider("percTrainData", label="Ratio of training data (%)"),
+            "noise": slider("noise", label="Noise"),
+            "batchSize": slider("batchSize", label="Batch size"),
+            "showTestData": pn.widgets.Checkbox.from_param(p.showTestData, label="Show test data"),
+            "discretize": pn.widgets.Checkbox.from_param(p.discretize, label="Discretize output"),
         }
         feature_box = pn.widgets.CheckBoxGroup(
-            name="Features",
+            label="Features",
             options={feature_table.LABELS[n]: n for n in feature_table.NAMES},
             value=self._feature_names(),
             inline=False,
@@ -359,10 +359,10 @@ class Playground(pn.viewable.Viewer):
             ("numClasses", "Classes (multi-class datasets)"),
         ]:
             if name in p:
-                advanced[name] = select(name, name=label) if hasattr(p[name], "objects") else None
+                advanced[name] = select(name, label=label) if hasattr(p[name], "objects") else None
         if "numClasses" in p and not hasattr(p["numClasses"], "objects"):
             advanced["numClasses"] = pn.widgets.IntInput.from_param(
-                p.numClasses, name="Classes", description=p.numClasses.doc
+                p.numClasses, label="Classes", description=p.numClasses.doc
             )
         for name, label in [("dropout", "Dropout rate"), ("stopEpochs", "Stop after epochs (0 = never)")]:
             if name in p:
@@ -371,45 +371,45 @@ class Playground(pn.viewable.Viewer):
                     if isinstance(p[name], param.Number) and not isinstance(p[name], param.Integer)
                     else pn.widgets.IntInput
                 )
-                advanced[name] = cls.from_param(p[name], name=label, description=p[name].doc)
+                advanced[name] = cls.from_param(p[name], label=label, description=p[name].doc)
         if "earlyStopPatience" in p:
             advanced["earlyStopPatience"] = pn.widgets.IntInput.from_param(
                 p.earlyStopPatience,
-                name="Stop when test loss stalls for (epochs, 0 = off)",
+                label="Stop when test loss stalls for (epochs, 0 = off)",
                 description=p.earlyStopPatience.doc,
             )
         if "batchNorm" in p:
-            advanced["batchNorm"] = pn.widgets.Checkbox.from_param(p.batchNorm, name="Batch normalization")
-        seed = pn.widgets.TextInput.from_param(p.seed, name="Seed", description=p.seed.doc)
+            advanced["batchNorm"] = pn.widgets.Checkbox.from_param(p.batchNorm, label="Batch normalization")
+        seed = pn.widgets.TextInput.from_param(p.seed, label="Seed", description=p.seed.doc)
         advanced["seed"] = seed
         self.controls.update({k: v for k, v in advanced.items() if v is not None})
 
-        self.csv_input = pn.widgets.FileInput(accept=".csv,text/csv", multiple=False, name="Upload CSV (x, y, label)")
+        self.csv_input = pn.widgets.FileInput(accept=".csv,text/csv", multiple=False, label="Upload CSV (x, y, label)")
         self.csv_input.param.watch(self._csv_uploaded, "value")
         data_download = pn.widgets.FileDownload(
             callback=lambda: io.BytesIO(self.session.export_csv()),
             filename="playground-data.csv",
             label="Export data (CSV)",
         )
-        click = pn.widgets.RadioButtonGroup.from_param(self.param.click_mode, name="Click on the output to")
+        click = pn.widgets.RadioButtonGroup.from_param(self.param.click_mode, label="Click on the output to")
         self.click_label_input = pn.widgets.Select.from_param(
-            self.param.click_label, name="Label of added points", options=self._label_choices()
+            self.param.click_label, label="Label of added points", options=self._label_choices()
         )
         self.click_label = self._label_choices()[-1]
-        self.export_format = pn.widgets.Select(name="Export the trained model as", options=self._export_options())
+        self.export_format = pn.widgets.Select(label="Export the trained model as", options=self._export_options())
         self.export_button = pn.widgets.FileDownload(
             callback=self._export_bytes, filename="model.keras", label="Download model"
         )
         self.export_format.param.watch(self._export_format_changed, "value")
         self._export_format_changed()
-        code_button = pn.widgets.Button(name="Show as Python code")
+        code_button = pn.widgets.Button(label="Show as Python code")
         code_button.on_click(self._show_code)
         code_download = pn.widgets.FileDownload(
             callback=lambda: io.BytesIO(self._notebook_json().encode()),
             filename="playground.ipynb",
             label="Download notebook",
         )
-        share_button = pn.widgets.Button(name="Make a link with the trained weights")
+        share_button = pn.widgets.Button(label="Make a link with the trained weights")
         share_button.on_click(self._make_share_link)
 
         c = self.controls
@@ -481,16 +481,16 @@ class Playground(pn.viewable.Viewer):
 
     def _rebuild_layer_controls(self):
         shape = list(self.state.networkShape)
-        add_layer = pn.widgets.Button(name="+ layer", width=70, description="Add a hidden layer.")
+        add_layer = pn.widgets.Button(label="+ layer", width=70, description="Add a hidden layer.")
         remove_layer = pn.widgets.Button(
-            name="− layer", width=70, description="Remove the last hidden layer.", disabled=not shape
+            label="− layer", width=70, description="Remove the last hidden layer.", disabled=not shape
         )
         add_layer.on_click(lambda e: self._set_shape([*shape, shape[-1] if shape else 4]))
         remove_layer.on_click(lambda e: self._set_shape(shape[:-1]))
         rows = [pn.Row(add_layer, remove_layer, pn.pane.Markdown(f"{len(shape)} hidden layer(s)"))]
         for index, units in enumerate(shape):
-            plus = pn.widgets.Button(name="+", width=40)
-            minus = pn.widgets.Button(name="−", width=40, disabled=units <= 1)
+            plus = pn.widgets.Button(label="+", width=40)
+            minus = pn.widgets.Button(label="−", width=40, disabled=units <= 1)
             plus.on_click(lambda e, i=index: self._set_shape([u + (k == i) for k, u in enumerate(shape)]))
             minus.on_click(lambda e, i=index: self._set_shape([u - (k == i) for k, u in enumerate(shape)]))
             rows.append(pn.Row(minus, plus, pn.pane.Markdown(f"layer {index + 1}: {units} neurons")))
