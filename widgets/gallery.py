@@ -134,3 +134,37 @@ def make_gallery(epochs=30, seed=0) -> pn.layout.Column:
         section("TrainingDashboard (tiny CNN)", dashboard),
         sizing_mode="stretch_width",
     )
+
+
+def main(argv=None) -> int:
+    """``python -m gradplay.widgets.gallery [--port N]``: serve the gallery (one per browser tab)."""
+    import argparse
+    import socket
+
+    parser = argparse.ArgumentParser(prog="python -m gradplay.widgets.gallery", description=main.__doc__)
+    parser.add_argument("--port", type=int, default=5007, help="port (0 picks a free one)")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs to train the gallery's models")
+    args = parser.parse_args(argv)
+    port = args.port
+    if port == 0:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    server = pn.serve(
+        lambda: make_gallery(epochs=args.epochs),
+        port=port,
+        address="127.0.0.1",
+        websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
+        show=False,
+        start=False,
+        verbose=False,
+        title="gradplay widgets",
+    )
+    print(f"gradplay widget gallery: http://127.0.0.1:{port}/", flush=True)
+    server.start()
+    server.io_loop.start()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
