@@ -1,5 +1,2 @@
-"""gradplay's applications. ``python -m gradplay.app`` runs the main job.
-
-Until the Playground lands, the main job is a terminal demo of the engine: the TensorFlow
-Playground's default network learning the exclusive-or dataset with ``GradientTape``.
-"""
+"""gradplay's applications. ``python -m gradplay.app`` serves the Playground (the main job);
+``python -m gradplay.app.demo`` is the terminal demo of the engine that came before it."""
