@@ -299,9 +299,7 @@ class Playground(pn.viewable.Viewer):
     def _build_controls(self):
         st = self.state
         p = st.param
-        self.play_button = pn.widgets.Toggle.from_param(
-            self.param.playing, label="Play", color="primary", width=90
-        )
+        self.play_button = pn.widgets.Toggle.from_param(self.param.playing, label="Play", color="primary", width=90)
         step = pn.widgets.Button(label="Step", description="Train one epoch.")
         step.on_click(self.step)
         reset = pn.widgets.Button(
@@ -382,6 +380,7 @@ class Playground(pn.viewable.Viewer):
             advanced["batchNorm"] = pn.widgets.Checkbox.from_param(p.batchNorm, label="Batch normalization")
         seed = pn.widgets.TextInput.from_param(p.seed, label="Seed", description=p.seed.doc)
         advanced["seed"] = seed
+        advanced["layerActivations"] = self._layer_activations_input()
         self.controls.update({k: v for k, v in advanced.items() if v is not None})
 
         self.csv_input = pn.widgets.FileInput(accept=".csv,text/csv", multiple=False, label="Upload CSV (x, y, label)")
@@ -472,6 +471,26 @@ class Playground(pn.viewable.Viewer):
             ),
         }
         self._apply_hidden()
+
+    def _layer_activations_input(self):
+        """A comma-separated list ("relu,tanh") editing ``state.layerActivations``; bad names get a message."""
+        box = pn.widgets.TextInput(
+            label="Per-layer activations (comma-separated; empty = the same for all)",
+            value=",".join(self.state.layerActivations),
+            description=self.state.param.layerActivations.doc,
+        )
+
+        def typed(event):
+            names = [n.strip() for n in event.new.split(",") if n.strip()]
+            try:
+                self.state.layerActivations = names
+            except ValueError as err:
+                self.message = str(err)
+                self.alert.object, self.alert.visible = self.message, True
+
+        box.param.watch(typed, "value")
+        self.state.param.watch(lambda e: setattr(box, "value", ",".join(e.new)), "layerActivations")
+        return box
 
     def _network_controls(self):
         self.layers_box = pn.Column()

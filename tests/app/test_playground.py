@@ -42,6 +42,15 @@ def test_controls_change_state_session_and_views():
     assert "1 hidden layer(s)" in pg.layers_box.objects[0].objects[2].object
 
 
+def test_per_layer_activations():
+    pg = Playground()
+    pg.controls["layerActivations"].value = "relu, sigmoid"
+    assert pg.state.layerActivations == ["relu", "sigmoid"]
+    assert [layer.activation.__name__ for layer in pg.session.model.layers[:2]] == ["relu", "sigmoid"]
+    pg.controls["layerActivations"].value = "relu,banana"
+    assert "banana" in pg.message and pg.state.layerActivations == ["relu", "sigmoid"]
+
+
 def test_url_link_and_malformed_link():
     pg = Playground(url="#dataset=xor&networkShape=3,3&learningRate=0.1&noise_hide=true")
     assert pg.state.dataset == "xor" and pg.state.networkShape == [3, 3] and pg.state.learningRate == 0.1
