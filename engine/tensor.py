@@ -117,10 +117,25 @@ class _Operand:
         return self
 
 
+_DEFAULT_INT_IS_64 = np.dtype(np.int_) == np.int64
+
+
+def _array_repr(value: np.ndarray) -> str:
+    """NumPy's repr as on 64-bit platforms (TensorFlow's printouts), also where NumPy's default
+    integer is int32 (wasm32, in Pyodide) and would otherwise drop ``dtype=int32``."""
+    text = repr(value)
+    if not _DEFAULT_INT_IS_64:
+        if value.dtype == np.int32 and "dtype=" not in text:
+            text = text[:-1] + ", dtype=int32)"
+        elif value.dtype == np.int64:
+            text = text.replace(", dtype=int64)", ")")
+    return text
+
+
 def _numpy_text(t, is_repr: bool) -> str:
     value = t.numpy()
     # 0-d values print as plain numbers in both forms (``numpy=3``), as TensorFlow shows them.
-    text = repr(value) if is_repr and not isinstance(value, np.generic) else str(value)
+    text = _array_repr(value) if is_repr and not isinstance(value, np.generic) else str(value)
     return "\n" + text if "\n" in text else text
 
 

@@ -138,7 +138,8 @@ def _gather(params, indices, axis=0):
     if indices.size and (indices.min() < 0 or indices.max() >= size):
         bad = indices[(indices < 0) | (indices >= size)].flat[0]
         raise IndexError(f"index {bad} is not in [0, {size})")
-    return np.take(params, indices, axis=axis)
+    # intp: np.take only takes the platform's index type safely (int32 on wasm32, in Pyodide).
+    return np.take(params, indices.astype(np.intp, copy=False), axis=axis)
 
 
 def _gather_grad(g, indices, axis=0, size=0):
