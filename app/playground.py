@@ -149,7 +149,7 @@ class Playground(pn.viewable.Viewer):
     # ----------------------------------------------------------------- training loop
     def _playing_changed(self, event):
         if event.new:
-            if self._callback is None and pn.state.curdoc is not None:
+            if self._callback is None:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=self._tick_period_ms)
             elif self._callback is not None:
                 self._callback.start()
