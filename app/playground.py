@@ -13,6 +13,7 @@ Example (in a notebook or a Panel app)::
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
@@ -20,6 +21,7 @@ import time
 import numpy as np
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from gradplay.widgets import ConfusionMatrix, DecisionBoundary, LossCurve, NetworkDiagram
 
@@ -55,6 +57,7 @@ memorizing (overfitting): try fewer neurons, more data, regularization or dropou
 """
 
 
+HEAVY_EVERY = 4  # while playing, the slower-changing views redraw every 4th tick
 THUMB_STRIDE = 4  # neuron thumbnails: every 4th pixel of the 100x100 output grid (25x25)
 
 
@@ -76,13 +79,24 @@ class Playground(pn.viewable.Viewer):
     click_label = param.String(default="", doc="The label of points added by clicking (a class or a value).")
     message = param.String(default="", doc="The last problem to show the user (bad link, bad CSV, ...).")
 
-    def __init__(self, url: str = "", tick_period_ms: int = 50, train_budget_s: float = 0.025, **params):
+    def __init__(
+        self, url: str = "", tick_period_ms: int = 50, train_budget_s: float = 0.025, scheduler=None, **params
+    ):
         super().__init__(**params)
+        # Served, the server's TickScheduler runs the training ticks of all sessions in turn;
+        # elsewhere (a notebook, a script) this page's own periodic callback does.
+        self._doc = pn.state.curdoc
+        self._scheduler = scheduler if self._doc is not None else None
+        if self._scheduler is not None:
+            self._doc.on_session_destroyed(lambda context: self._scheduler.discard(self))
         self.state = PlaygroundState()
         self._tick_period_ms = tick_period_ms
         self._train_budget_s = train_budget_s
         self._callback = None
         self._updating_url = False
+        self._redraws = 0
+        self._data_key = None
+        self._curve_epochs = 0
         if url:
             self._apply_url(url)
         self.session = TrainingSession(self.state)
@@ -135,7 +149,7 @@ class Playground(pn.viewable.Viewer):
             self.message = str(err)
             return
         if kind in ("rebuilt", "regenerated"):
-            self.loss_curve.reset()
+            self._reset_curve()
         if kind == "rebuilt":
             # A Bokeh figure keeps its first layout size in the page: a new shape gets a new diagram.
             self.network = self._new_network_diagram()
@@ -148,6 +162,10 @@ class Playground(pn.viewable.Viewer):
 
     # ----------------------------------------------------------------- training loop
     def _playing_changed(self, event):
+        self.play_button.label = "Pause" if event.new else "Play"
+        if self._scheduler is not None:
+            (self._scheduler.add if event.new else self._scheduler.discard)(self)
+            return
         if event.new:
             if self._callback is None:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=self._tick_period_ms)
@@ -155,10 +173,26 @@ class Playground(pn.viewable.Viewer):
                 self._callback.start()
         elif self._callback is not None:
             self._callback.stop()
-        self.play_button.label = "Pause" if event.new else "Play"
 
-    def tick(self):
+    async def run_tick(self, budget_s: float):
+        """One tick from the server's scheduler, run inside this session's document lock."""
+        done = asyncio.get_running_loop().create_future()
+
+        def locked():
+            try:
+                with set_curdoc(self._doc):
+                    self.tick(budget_s)
+            except Exception as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+        self._doc.add_next_tick_callback(locked)
+        await asyncio.wait_for(done, timeout=60)
+
+    def tick(self, budget_s: float | None = None):
         """Train for a short time budget (at least one epoch), then redraw once."""
+        budget_s = self._train_budget_s if budget_s is None else budget_s
         start = time.perf_counter()
         while True:
             self.session.train_epoch()
@@ -167,9 +201,9 @@ class Playground(pn.viewable.Viewer):
                 self.playing = False
                 self.message = reason
                 break
-            if time.perf_counter() - start >= self._train_budget_s:
+            if time.perf_counter() - start >= budget_s:
                 break
-        self.redraw()
+        self.redraw(full=not self.playing)
 
     def step(self, event=None):
         self.session.train_epoch()
@@ -178,12 +212,12 @@ class Playground(pn.viewable.Viewer):
     def reset(self, event=None):
         self.playing = False
         self.session.reset()
-        self.loss_curve.reset()
+        self._reset_curve()
         self.redraw()
 
     def regenerate(self, event=None):
         seed = self.session.regenerate()
-        self.loss_curve.reset()
+        self._reset_curve()
         self.state.seed = seed  # the new data's seed goes into the link; the session is already there
         self.redraw()
 
@@ -255,28 +289,52 @@ class Playground(pn.viewable.Viewer):
         self.session.set_bias(layer, j, value)
         self.redraw()
 
-    def redraw(self):
-        """Recompute every view from the session: one forward pass over the plane for all of them."""
+    def redraw(self, full: bool = True):
+        """Recompute the views from the session: one forward pass over the plane for all of them.
+
+        While playing (``full=False``) the output map and the status follow every tick; the
+        network, the loss curve and the confusion matrix every ``HEAVY_EVERY``-th, which keeps
+        the browser's repaint cost per tick low (they change slowly anyway)."""
         session = self.session
+        self._redraws += 1
+        heavy = full or self._redraws % HEAVY_EVERY == 0
         with pn.io.hold():
             outputs = session.layer_outputs(self.boundary.grid_points())
-            self.boundary.set_points(session.x_train, session.y_train, session.x_test, session.y_test)
+            data = (session.x_train, session.y_train, session.x_test, session.y_test)
+            data_key = tuple(hash(np.ascontiguousarray(a).tobytes()) for a in data)
+            if data_key != self._data_key:  # the points are sent again only when they change
+                self._data_key = data_key
+                self.boundary.set_points(session.x_train, session.y_train, session.x_test, session.y_test)
             self.boundary.update(values=outputs[-1])
-            self.network.update(
-                weights=session.weights(),
-                input_names=[feature_table.LABELS[n] for n in session.features],
-                thumbnails=[_subsample(o, self.boundary.resolution, THUMB_STRIDE) for o in outputs],
-            )
-            history = session.history
-            epoch = session.epoch
-            if history.get("loss"):
-                last = {k: v[-1] for k, v in history.items() if v and k in ("loss", "val_loss")}
-                self.loss_curve.push(epoch, **last)
-            if self.state.problem == "classification":
-                self.confusion.update(*self._confusion_inputs())
+            if heavy:
+                self.network.update(
+                    weights=session.weights(),
+                    input_names=[feature_table.LABELS[n] for n in session.features],
+                    thumbnails=[_subsample(o, self.boundary.resolution, THUMB_STRIDE) for o in outputs],
+                )
+                self._extend_loss_curve()
+                if self.state.problem == "classification":
+                    self.confusion.update(*self._confusion_inputs())
             self.status.object = self._status_text()
             self.alert.object = self.message
             self.alert.visible = bool(self.message)
+
+    def _reset_curve(self):
+        self.loss_curve.reset()
+        self._curve_epochs = 0
+
+    def _extend_loss_curve(self):
+        """Every epoch since the last call goes onto the curve (one point per epoch)."""
+        history = self.session.history
+        done = len(history.get("loss", ()))
+        if done < self._curve_epochs:  # the history restarted (reset, new data, new network)
+            self.loss_curve.reset()
+            self._curve_epochs = 0
+        if done > self._curve_epochs:
+            start = self._curve_epochs
+            series = {k: history[k][start:done] for k in ("loss", "val_loss") if len(history.get(k, ())) >= done}
+            self.loss_curve.extend(range(start + 1, done + 1), **series)
+            self._curve_epochs = done
 
     def _confusion_inputs(self):
         s = self.session
@@ -452,13 +510,6 @@ class Playground(pn.viewable.Viewer):
                 width=440,
             ),
             "more": pn.Card(
-                pn.Row(
-                    pn.Column(*[v for k, v in c.items() if k in advanced]),
-                    pn.Column(
-                        self.export_format, self.export_button, code_button, code_download, share_button, self.share
-                    ),
-                ),
-                self.code,
                 title="More: optimizer, loss, initialization, stopping, export, code, sharing",
                 collapsed=True,
                 sizing_mode="stretch_width",
@@ -470,6 +521,22 @@ class Playground(pn.viewable.Viewer):
                 sizing_mode="stretch_width",
             ),
         }
+        more_content = [
+            pn.Row(
+                pn.Column(*[v for k, v in c.items() if k in advanced]),
+                pn.Column(self.export_format, self.export_button, code_button, code_download, share_button, self.share),
+            ),
+            self.code,
+        ]
+
+        # The card's controls become browser models only when it is first opened: most students
+        # never open it, and a class connecting at once waits for every session's page to build.
+        def fill(event=None):
+            if not self.sections["more"].objects:
+                self.sections["more"].objects = more_content
+
+        self.sections["more"].param.watch(lambda e: fill() if not e.new else None, "collapsed")
+        self._fill_more = fill
         self._apply_hidden()
 
     def _layer_activations_input(self):
@@ -540,7 +607,7 @@ class Playground(pn.viewable.Viewer):
             self.message = f"The CSV file was not loaded: {err}"
         else:
             self.message = ""
-            self.loss_curve.reset()
+            self._reset_curve()
         self.redraw()
 
     def _export_options(self):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import socket
 
 
-def create_app():
+def create_app(scheduler=None):
     """One Playground per browser session (Panel calls this for each new session)."""
     from .playground import Playground
 
-    return Playground()
+    return Playground(scheduler=scheduler)
 
 
 def websocket_origins(port: int, address: str, extra=()) -> list[str]:
@@ -41,10 +41,13 @@ def serve(port=5006, address="127.0.0.1", allow_websocket_origin=(), show=False,
     """Serve the Playground at ``http://<address>:<port>/`` (blocks while ``start`` is true)."""
     import panel as pn
 
+    from .scheduler import TickScheduler
+
+    scheduler = TickScheduler()  # one per server process (each of --num-procs has its own)
     if port == 0:
         port = free_port(address or "127.0.0.1")
     server = pn.serve(
-        {"/": create_app},
+        {"/": lambda: create_app(scheduler)},
         port=port,
         address=address,
         websocket_origin=websocket_origins(port, address, allow_websocket_origin),

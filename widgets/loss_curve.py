@@ -102,6 +102,17 @@ class LossCurve(Viewer, FitCallback):
             self._series_source(name).stream({"step": [step], "value": [value]}, rollover=self.rollover)
         push(self._pane)
 
+    def extend(self, steps, **series) -> None:
+        """Append many points at once: ``extend([1, 2, 3], loss=[...], val_loss=[...])`` (one
+        message to the browser per series, however many points)."""
+        steps = list(steps)
+        for name, values in series.items():
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            if len(values) != len(steps):
+                raise ValueError(f"{name}: {len(values)} values for {len(steps)} steps.")
+            self._series_source(name).stream({"step": steps, "value": values.tolist()}, rollover=self.rollover)
+        push(self._pane)
+
     def reset(self) -> None:
         """Forget every point (the lines stay, empty)."""
         for source in self._sources.values():

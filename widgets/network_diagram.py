@@ -183,6 +183,11 @@ class NetworkDiagram(Viewer, FitCallback):
 
     def _draw(self, thumbnails):
         pos, sizes = self._positions()
+        key = (tuple(sizes), tuple(self.input_names), thumbnails is None)
+        if key == getattr(self, "_drawn_key", None):
+            self._redraw_values(thumbnails, pos, sizes)
+            return
+        self._drawn_key = key
         x0, y0, x1, y1, values, layer, ii, jj, labels = [], [], [], [], [], [], [], [], []
         for k, (w, _) in enumerate(self.weights):
             (xa, ya), (xb, yb) = pos[k], pos[k + 1]
@@ -247,16 +252,28 @@ class NetworkDiagram(Viewer, FitCallback):
         self._show_selection()
         push(self._pane, self._alert, self._value)
 
-    def _draw_thumbnails(self, thumbnails, pos, sizes):
-        if thumbnails is None:
-            self.thumbs.data = {k: [] for k in ("image", "x", "y", "dw", "dh")}
-            return
+    def _redraw_values(self, thumbnails, pos, sizes):
+        """Same network, new numbers: send only the columns that change (weights, their colours
+        and widths, biases, thumbnails), so the browser repaints without rebuilding the glyphs."""
+        values = np.concatenate([w.ravel() for w, _ in self.weights]).astype(np.float64)
+        self.edges.data.update(
+            {"color": np.where(values < 0, ORANGE, BLUE).tolist(), "width": edge_width(values), "value": values}
+        )
+        b_all = np.concatenate([b for _, b in self.weights]).astype(np.float64)
+        self.nodes.data.update({"bias": np.concatenate([np.full(sizes[0], np.nan), b_all])})
+        self.biases.data.update({"color": hex_colors(map_values(b_all, -1.0, 1.0, self._lut)), "value": b_all})
+        if thumbnails is not None:
+            self.thumbs.data.update({"image": self._thumbnail_images(thumbnails, sizes)[0]})
+        self._show_selection()
+        push(self._pane, self._value)
+
+    def _thumbnail_images(self, thumbnails, sizes):
         columns = list(range(len(sizes)))
         if len(thumbnails) == len(sizes) - 1:
             columns = columns[1:]
         elif len(thumbnails) != len(sizes):
             raise ValueError(f"{len(thumbnails)} thumbnail arrays for {len(sizes)} columns of nodes.")
-        images, xs, ys = [], [], []
+        images = []
         for c, arr in zip(columns, thumbnails):
             arr = np.asarray(arr, np.float32)
             arr = arr.reshape(len(arr), -1)
@@ -264,8 +281,16 @@ class NetworkDiagram(Viewer, FitCallback):
             if res * res != len(arr) or arr.shape[1] != sizes[c]:
                 raise ValueError(f"thumbnails for column {c}: expected (res², {sizes[c]}), got {arr.shape}.")
             scale = np.max(np.abs(arr)) if c == 0 else 1.0  # inputs span the plane's range
-            packed = map_values(arr.T / (scale or 1.0), -1.0, 1.0, self._lut).reshape(-1, res, res)
-            images += list(packed)
+            images += list(map_values(arr.T / (scale or 1.0), -1.0, 1.0, self._lut).reshape(-1, res, res))
+        return images, columns
+
+    def _draw_thumbnails(self, thumbnails, pos, sizes):
+        if thumbnails is None:
+            self.thumbs.data = {k: [] for k in ("image", "x", "y", "dw", "dh")}
+            return
+        images, columns = self._thumbnail_images(thumbnails, sizes)
+        xs, ys = [], []
+        for c in columns:
             xs += list(pos[c][0] - 0.5)
             ys += list(pos[c][1] - 0.5)
         n = len(images)
