@@ -226,7 +226,9 @@ class Playground(pn.viewable.Viewer):
         self.boundary = DecisionBoundary(resolution=100, show_controls=False)
         self.network = self._new_network_diagram()
         self.network_holder = pn.Column(self.network)
-        self.loss_curve = LossCurve(metrics=("loss",), rollover=5000, title="training (solid) and test (dashed) loss")
+        self.loss_curve = LossCurve(
+            metrics=("loss",), rollover=5000, markers=False, title="training (solid) and test (dashed) loss"
+        )
         self.confusion = ConfusionMatrix()
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles={"font-size": "1.1em"})
         self.alert = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")

@@ -34,6 +34,7 @@ class LossCurve(Viewer, FitCallback):
     rollover = param.Integer(default=None, allow_None=True, bounds=(1, None), doc="Keep only the last N points.")
     title = param.String(default="", doc="Figure title (defaults to the metric names).")
     height = param.Integer(default=260, bounds=(80, None))
+    markers = param.Boolean(default=True, doc="Draw a marker on every point (off: lines only, cheaper for long runs).")
 
     def __init__(self, metrics=("loss",), **params):
         if isinstance(metrics, str):
@@ -74,7 +75,8 @@ class LossCurve(Viewer, FitCallback):
         source = self._sources[name]
         style = dict(source=source, name=name, color=color)
         fig.line("step", "value", line_width=2, line_dash=dash, legend_label=name, **style)
-        fig.scatter("step", "value", size=4, **style)
+        if self.markers:
+            fig.scatter("step", "value", size=4, **style)
         fig.legend.location = "top_right"
         fig.legend.click_policy = "hide"
 
