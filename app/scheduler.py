@@ -22,7 +22,7 @@ class TickScheduler:
     playground's ``tick(budget_s)`` trains for about ``budget_s`` and redraws.
     """
 
-    def __init__(self, period_s: float = 0.05, budget_s: float = 0.025, round_s: float = 0.5, min_budget_s=0.004):
+    def __init__(self, period_s: float = 0.04, budget_s: float = 0.02, round_s: float = 0.5, min_budget_s=0.004):
         self.period_s = period_s  # a lone session is ticked at most this often
         self.budget_s = budget_s  # its training time per tick
         self.round_s = round_s  # with many sessions, the training time of one round over all of them
