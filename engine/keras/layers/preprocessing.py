@@ -288,8 +288,11 @@ class RandomTranslation(_Augment):
 class RandomContrast(_Augment):
     """Scale each image's deviation from its mean by a random factor in [1 - f, 1 + f]."""
 
+    _config_keys = ("factor", "value_range")
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
+        self.factor = factor
         lo, hi = _factor_pair(factor, "factor")
         self.lower, self.upper = 1 + lo, 1 + hi
         if self.lower < 0:
