@@ -57,7 +57,7 @@ memorizing (overfitting): try fewer neurons, more data, regularization or dropou
 """
 
 
-HEAVY_EVERY = 4  # while playing, the slower-changing views redraw every 4th tick
+HEAVY_PERIOD_S = 0.3  # while playing, the slower-changing views redraw at most this often
 THUMB_STRIDE = 4  # neuron thumbnails: every 4th pixel of the 100x100 output grid (25x25)
 
 
@@ -94,7 +94,7 @@ class Playground(pn.viewable.Viewer):
         self._train_budget_s = train_budget_s
         self._callback = None
         self._updating_url = False
-        self._redraws = 0
+        self._last_heavy = 0.0
         self._data_key = None
         self._curve_epochs = 0
         if url:
@@ -295,11 +295,13 @@ class Playground(pn.viewable.Viewer):
         """Recompute the views from the session: one forward pass over the plane for all of them.
 
         While playing (``full=False``) the output map and the status follow every tick; the
-        network, the loss curve and the confusion matrix every ``HEAVY_EVERY``-th, which keeps
-        the browser's repaint cost per tick low (they change slowly anyway)."""
+        network, the loss curve and the confusion matrix at most every ``HEAVY_PERIOD_S``, which
+        keeps the browser's repaint cost per tick low (they change slowly anyway)."""
         session = self.session
-        self._redraws += 1
-        heavy = full or self._redraws % HEAVY_EVERY == 0
+        now = time.perf_counter()
+        heavy = full or now - self._last_heavy >= HEAVY_PERIOD_S
+        if heavy:
+            self._last_heavy = now
         with pn.io.hold():
             outputs = session.layer_outputs(self.boundary.grid_points())
             data = (session.x_train, session.y_train, session.x_test, session.y_test)
