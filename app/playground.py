@@ -440,8 +440,7 @@ class Playground(pn.viewable.Viewer):
             )
         if "batchNorm" in p:
             advanced["batchNorm"] = pn.widgets.Checkbox.from_param(p.batchNorm, label="Batch normalization")
-        seed = pn.widgets.TextInput.from_param(p.seed, label="Seed", description=p.seed.doc)
-        advanced["seed"] = seed
+        self.controls["seed"] = pn.widgets.TextInput.from_param(p.seed, label="Seed", description=p.seed.doc, width=120)
         advanced["layerActivations"] = self._layer_activations_input()
         self.controls.update({k: v for k, v in advanced.items() if v is not None})
 
@@ -493,7 +492,7 @@ class Playground(pn.viewable.Viewer):
                 c["percTrainData"],
                 c["noise"],
                 c["batchSize"],
-                regenerate,
+                pn.Row(c["seed"], regenerate),
                 "#### Your own data",
                 self.csv_input,
                 data_download,
