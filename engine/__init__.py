@@ -170,6 +170,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".keras", __name__)
+    if name == "summary":  # tf.summary: event files through tensorboardX, imported when first written
+        import importlib
+
+        return importlib.import_module(".summary", __name__)
     if name in ("optimizers", "losses", "metrics", "initializers"):
         import importlib
 

@@ -35,14 +35,9 @@ _IGNORED_DEFAULTS = {
 
 
 def _summary_writer():
-    try:
-        from tensorboardX import SummaryWriter
-    except ImportError as e:
-        raise ImportError(
-            'The TensorBoard callback writes its event files with tensorboardX: `pip install "gradplay[export]"` '
-            "(or `pip install tensorboardX`), then view them with `tensorboard --logdir <log_dir>`."
-        ) from e
-    return SummaryWriter
+    from ..summary import tensorboardx_writer_class  # shared with tf.summary
+
+    return tensorboardx_writer_class()
 
 
 class TensorBoard(Callback):

@@ -99,7 +99,24 @@ def _augment(L, K):
     )
 
 
+def _nested(L, K):
+    """A data-augmentation Sequential inside a Sequential (the image-classification tutorials' pattern)."""
+    data_augmentation = K.Sequential([L.RandomFlip("horizontal"), L.RandomRotation(0.1)])
+    return K.Sequential([K.Input(shape=(8, 8, 1)), data_augmentation, L.Conv2D(2, 3), L.Flatten(), L.Dense(2)])
+
+
+def _nested_functional(L, K):
+    """A Sequential (with its own Input and weights) called inside a functional model."""
+    inner = K.Sequential([K.Input(shape=(8, 8, 1)), L.Conv2D(3, 3, activation="relu"), L.BatchNormalization()])
+    x = K.Input(shape=(8, 8, 1))
+    h = K.Sequential([L.RandomFlip("horizontal")])(x)
+    h = inner(h)
+    return K.Model(x, L.Dense(2)(L.GlobalAveragePooling2D()(h)))
+
+
 BUILDERS = {
+    "nested": _nested,
+    "nested_functional": _nested_functional,
     "augment": _augment,
     "wrappers": _wrappers,
     "shared": _shared,
@@ -119,7 +136,7 @@ def _data(name, seed=0):
         return {"a": rng.normal(size=(5, 4)).astype("float32"), "b": rng.normal(size=(5, 4)).astype("float32")}
     if name in ("mlp", "input_shape", "called_outside"):
         return rng.normal(size=(5, 4)).astype("float32")
-    if name in ("cnn", "branches", "augment"):
+    if name in ("cnn", "branches", "augment", "nested", "nested_functional"):
         return rng.normal(size=(5, 8, 8, 1)).astype("float32")
     if name == "two_inputs":
         return [rng.normal(size=(5, 3)).astype("float32"), rng.normal(size=(5, 5)).astype("float32")]
@@ -370,3 +387,22 @@ def test_layer_configs_both_ways(keras, name):
     assert type(keras.layers.deserialize(entry)).__name__ == name
     k_entry = json.loads(json.dumps(keras.layers.serialize(getattr(keras.layers, name)(*LAYER_ARGS[name]))))
     assert type(keras_zip._build_layer(k_entry, None)).__name__ == name
+
+
+def test_nested_weights_layout_matches_keras(tmp_path, keras):
+    """The nested model's weights sit under layers/sequential/layers/<class>/vars, as Keras 3 writes them."""
+    import h5py
+
+    def paths(model, name):
+        model.save(tmp_path / f"{name}.keras")
+        with zipfile.ZipFile(tmp_path / f"{name}.keras") as zf:
+            (tmp_path / f"{name}.weights.h5").write_bytes(zf.read("model.weights.h5"))
+        found = []
+        with h5py.File(tmp_path / f"{name}.weights.h5", "r") as f:
+            f.visit(found.append)
+        return sorted(found)
+
+    ours = paths(_gp_model("nested"), "g")
+    theirs = paths(BUILDERS["nested"](keras.layers, keras), "k")
+    assert "layers/sequential/layers/random_flip/vars" in ours
+    assert ours == theirs

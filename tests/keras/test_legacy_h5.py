@@ -57,7 +57,21 @@ def functional(k):
     return k.Model(x, y)
 
 
-BUILDERS = {"cnn": (cnn, (28, 28, 1)), "mlp": (mlp, (20,))}
+def nested(k):
+    data_augmentation = k.Sequential([k.layers.RandomFlip("horizontal"), k.layers.RandomRotation(0.1)])
+    return k.Sequential(
+        [
+            k.layers.Input(shape=(12, 12, 3)),
+            data_augmentation,
+            k.layers.Conv2D(4, 3, activation="relu"),
+            k.layers.BatchNormalization(),
+            k.layers.Flatten(),
+            k.layers.Dense(3),
+        ]
+    )
+
+
+BUILDERS = {"cnn": (cnn, (28, 28, 1)), "mlp": (mlp, (20,)), "nested": (nested, (12, 12, 3))}
 
 
 def _data(shape, n=4, seed=0):
@@ -79,7 +93,7 @@ def _predict(model, x):
 # -- gradplay only ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["cnn", "mlp", "functional"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "nested", "functional"])
 def test_gradplay_round_trip(tmp_path, name):
     if name == "functional":
         build, shape = functional, (20,)
@@ -153,7 +167,7 @@ def test_missing_config_and_not_hdf5(tmp_path):
 # -- against real Keras 3 -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["cnn", "mlp"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "nested"])
 def test_gradplay_save_keras_load(tmp_path, name):
     keras = _keras()
     build, shape = BUILDERS[name]
@@ -166,7 +180,7 @@ def test_gradplay_save_keras_load(tmp_path, name):
     np.testing.assert_allclose(_predict(kmodel, x), _predict(model, x), rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["cnn", "mlp"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "nested"])
 def test_keras_save_gradplay_load(tmp_path, name):
     keras = _keras()
     build, shape = BUILDERS[name]
@@ -193,3 +207,30 @@ def test_functional_gradplay_save_keras_load(tmp_path):
     kmodel.save(str(kpath))
     back = gk.models.load_model(str(kpath))
     np.testing.assert_allclose(_predict(back, x), _predict(model, x), rtol=1e-4, atol=1e-5)
+
+
+def test_nested_model_weight_names(tmp_path):
+    """A nested Sequential is one entry of layer_names; its weights are named <nested>/<layer>/<var> (as Keras)."""
+    model = nested(gk)
+    inner = model.layers[0]
+    path = tmp_path / "m.h5"
+    model.save(str(path))
+    with h5py.File(path, "r") as f:
+        g = f["model_weights"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["layer_names"]]
+        assert names == [layer.name for layer in model.layers]
+        assert json.loads(f.attrs["model_config"])["config"]["layers"][1]["class_name"] == "Sequential"
+        assert len(g[inner.name].attrs["weight_names"]) == 0  # augmentation layers have no weights
+        conv = model.layers[1]
+        wnames = [n.decode() if isinstance(n, bytes) else n for n in g[conv.name].attrs["weight_names"]]
+        assert wnames == [f"{model.name}/{conv.name}/kernel", f"{model.name}/{conv.name}/bias"]
+    inner_dense = gk.Sequential([gk.layers.Input(shape=(4,)), gk.layers.Dense(3)], name="inner")
+    outer = gk.Sequential([gk.layers.Input(shape=(4,)), inner_dense, gk.layers.Dense(2)])
+    outer.save(str(tmp_path / "o.h5"))
+    with h5py.File(tmp_path / "o.h5", "r") as f:
+        wnames = [n.decode() if isinstance(n, bytes) else n for n in f["model_weights"]["inner"].attrs["weight_names"]]
+        dense = inner_dense.layers[0].name
+        assert wnames == [f"inner/{dense}/kernel", f"inner/{dense}/bias"]
+    back = gk.models.load_model(str(tmp_path / "o.h5"))
+    x = _data((4,))
+    np.testing.assert_allclose(_predict(back, x), _predict(outer, x), rtol=1e-6, atol=1e-6)

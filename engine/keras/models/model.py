@@ -170,6 +170,7 @@ class Model(Layer):
         self._metrics = []
         self._loss_tracker = None
         self._compile_args = None
+        self._compile_config = None
         self._predict_counter = 0
 
     # -- structure ----------------------------------------------------------------------------
@@ -245,8 +246,30 @@ class Model(Layer):
         self._metrics_resolved = False
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._plan = None  # per-step lookups, computed on the first step after compile
+        # What `get_compile_config` saves into .keras / .h5 files (see saving/compile_config.py).
+        self._compile_config = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
         self.compiled = True
         self.stop_training = False
+
+    def get_compile_config(self):
+        """The compile settings as Keras 3 saves them (``compile_config`` in ``config.json``), or None."""
+        from ..saving import compile_config
+
+        return compile_config.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile with the settings ``get_compile_config`` returned (a fresh optimizer of the same config)."""
+        from ..saving import compile_config
+
+        compile_config.compile_from_config(self, config)
 
     def _resolve_metrics(self, y, y_pred):
         """Instantiate the compiled metrics once the shapes of y and y_pred are known."""

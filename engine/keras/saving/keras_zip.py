@@ -7,6 +7,11 @@ The archive (measured against Keras 3.15 ``saving_lib``) holds three members, st
   carrying ``batch_shape``; a Functional model lists its layers with ``name`` and ``inbound_nodes``
   (call arguments with tensors as ``{"class_name": "__keras_tensor__", "config": {"shape", "dtype",
   "keras_history": [layer name, node index, tensor index]}}``), plus ``input_layers``/``output_layers``.
+  A model used as a layer (a data-augmentation ``Sequential`` inside a model) is listed with its full
+  config, as Keras 3 nests it (a nested Sequential built without ``Input`` gets its InputLayer from the
+  shape it was called on); its weights sit at ``layers/sequential/layers/<class>/vars``. A compiled model
+  also carries ``compile_config`` (``compile_config.py``), and ``load_model`` compiles the model from it
+  unless ``compile=False``.
 - ``model.weights.h5``: exactly what ``model.save_weights`` writes (``weights_h5``).
 - ``metadata.json``: ``{"keras_version", "date_saved"}``.
 
@@ -28,6 +33,7 @@ import zipfile
 
 from ... import nest
 from ...atomic import atomic_path
+from .compile_config import compile_from_config
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -62,9 +68,19 @@ _KERAS_ONLY_KEYS = frozenset(
 # -- serialization ------------------------------------------------------------------------------
 
 
+def _is_model_layer(layer) -> bool:
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+
+    return isinstance(layer, (Sequential, Functional))
+
+
 def _layer_entry(layer) -> dict:
     from ..layers import serialize
 
+    if _is_model_layer(layer):
+        # A model used as a layer (e.g. a data-augmentation Sequential): its full config, as Keras 3 nests it.
+        return model_to_config(layer)
     entry = serialize(layer)
     entry["config"] = dict(entry["config"])
     # Models list an explicit InputLayer; Keras 3 layers do not take `batch_input_shape`.
@@ -102,14 +118,29 @@ def _node_input_shape(node):
     return shape(first)
 
 
+def _sequential_input_entry(model):
+    """The InputLayer entry of a Sequential; a nested Sequential built without ``Input`` gets one from the
+    shape it was called on (Keras builds it then, and lists that InputLayer)."""
+    from ..layers.base import InputLayer
+
+    if model._input_layer is not None:
+        return _layer_entry(model._input_layer)
+    node = model._inbound_nodes[-1] if model._inbound_nodes else None
+    shape = _node_input_shape(node) if node is not None else None
+    if shape is None or (shape and isinstance(shape[0], list)):
+        return None
+    return _layer_entry(InputLayer(batch_shape=tuple(shape)))
+
+
 def _sequential_config(model) -> dict:
-    if model._input_layer is None:
+    input_entry = _sequential_input_entry(model)
+    if input_entry is None:
         raise ValueError(
             f"Cannot save the Sequential model {model.name!r}: it has not been built. Start it with "
             "keras.Input(shape=...) or call it on data before saving."
         )
-    layers = [_layer_entry(model._input_layer)]
-    input_shape = _shape_list(list(model._input_layer.batch_shape))
+    layers = [input_entry]
+    input_shape = _shape_list(list(input_entry["config"]["batch_shape"]))
     for layer in model._stack:
         entry = _layer_entry(layer)
         node = layer._inbound_nodes[-1] if layer._inbound_nodes else None
@@ -211,10 +242,12 @@ def model_to_config(model) -> dict:
     from ..models.functional import Functional
     from ..models.sequential import Sequential
 
-    if isinstance(model, Sequential):
-        return _sequential_config(model)
-    if isinstance(model, Functional):
-        return _functional_config(model)
+    if isinstance(model, (Sequential, Functional)):
+        config = _sequential_config(model) if isinstance(model, Sequential) else _functional_config(model)
+        compile_config = model.get_compile_config()
+        if compile_config is not None:
+            config["compile_config"] = compile_config
+        return config
     raise NotImplementedError(
         f"Saving {type(model).__name__} to .keras is not supported: only Sequential and Functional models "
         "(keras.Model(inputs, outputs)) have a config. Save the weights with model.save_weights(...) instead."
@@ -318,6 +351,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ValueError(f"{filepath}: {CONFIG_FILENAME} is corrupt: {e}") from None
         model = model_from_config(config, custom_objects=custom_objects)
+        if compile:
+            compile_from_config(model, config.get("compile_config"), custom_objects=custom_objects)
         if WEIGHTS_FILENAME not in names:
             raise ValueError(f"{filepath} has no {WEIGHTS_FILENAME} (npz weights are not supported).")
         directory = os.path.dirname(os.path.abspath(filepath))
@@ -416,7 +451,12 @@ def _layer_class(entry, custom_objects):
     return cls
 
 
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
 def _build_layer(entry, custom_objects):
+    if entry.get("class_name") in _MODEL_CLASSES and not (custom_objects or {}).get(entry.get("class_name")):
+        return model_from_config(entry, custom_objects=custom_objects)  # a nested model (its compile config unused)
     cls = _layer_class(entry, custom_objects)
     config = entry.get("config") or {}
     return cls.from_config(_normalize_layer_config(cls, config, config.get("name", "?")))
@@ -425,7 +465,13 @@ def _build_layer(entry, custom_objects):
 def _check_known(entries, custom_objects):
     from ..layers import LAYERS
 
-    unknown = sorted({e.get("class_name") for e in entries if _layer_class(e, custom_objects) is None})
+    unknown = sorted(
+        {
+            e.get("class_name")
+            for e in entries
+            if e.get("class_name") not in _MODEL_CLASSES and _layer_class(e, custom_objects) is None
+        }
+    )
     if unknown:
         raise ValueError(
             f"Unknown layer class(es) in the model config: {', '.join(map(str, unknown))}. gradplay supports: "

@@ -12,8 +12,11 @@ The layout (measured against Keras 3.15 ``legacy_h5_format.save_model_to_hdf5``)
   with attribute ``weight_names`` (the variables' paths, ``<model name>/<layer name>/<variable name>``,
   trainable first then non-trainable) and a dataset at each of those names; and an empty
   ``top_level_model_weights`` group.
-- no ``training_config`` and no ``optimizer_weights``: Keras then loads the model uncompiled, with a
-  warning.
+- root attribute ``training_config`` when the model is compiled (``compile_config.get_training_config``:
+  loss, metrics, loss_weights, ... and ``optimizer_config``); loading compiles the model from it (unless
+  ``compile=False``), in Keras and here. No ``optimizer_weights``: the optimizer starts fresh.
+- a nested model (a Sequential used as a layer) is one entry of ``layer_names``; its weights are named
+  ``<nested model>/<its layer>/<variable name>``.
 
 Loading is by order, as in Keras: the layers with variables in the file are matched to the model's
 layers with variables, and every count and shape is checked (naming the layer) before any variable
@@ -87,6 +90,7 @@ def _layers(model) -> list:
 
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` to ``filepath`` (``*.h5``) atomically in Keras' legacy HDF5 format."""
+    from .compile_config import get_training_config
     from .keras_zip import model_to_config
 
     h5py = _h5py()
@@ -95,12 +99,30 @@ def save_model(model, filepath, overwrite=True):
         raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built yet; call it on data or build it before saving.")
-    config_json = json.dumps(model_to_config(model))
+    config = model_to_config(model)
+    config.pop("compile_config", None)  # the legacy format keeps it in `training_config`
+    config_json = json.dumps(config)
     with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = BACKEND
         f.attrs["model_config"] = config_json.encode("utf8")
+        training_config = get_training_config(model)
+        if training_config is not None:
+            f.attrs["training_config"] = json.dumps(training_config).encode("utf8")
         _write_weights(f.create_group("model_weights"), model)
+
+
+def _weight_owners(layer) -> dict:
+    """For a nested model: ``id(variable) -> name of the sublayer holding it``; empty for a plain layer."""
+    from .keras_zip import _is_model_layer
+
+    if not _is_model_layer(layer):
+        return {}
+    owners = {}
+    for sub in layer.layers:
+        for owner_name, var in [(sub.name, v) for v in _legacy_weights(sub)]:
+            owners.setdefault(id(var), owner_name)
+    return owners
 
 
 def _write_names(group, name, names):
@@ -119,9 +141,14 @@ def _write_weights(g, model):
         names_seen.add(layer.name)
         lg = g.create_group(layer.name)
         weights = _legacy_weights(layer)
+        owners = _weight_owners(layer)
         names, used = [], set()
         for var in weights:
-            name = f"{model.name}/{layer.name}/{_var_name(var)}"
+            owner = owners.get(id(var))
+            if owner is not None:  # a nested model: Keras names its weights <nested model>/<its layer>/<var>
+                name = f"{layer.name}/{owner}/{_var_name(var)}"
+            else:
+                name = f"{model.name}/{layer.name}/{_var_name(var)}"
             base, i = name, 1
             while name in used:
                 name = f"{base}_{i}"
@@ -140,8 +167,10 @@ def _write_weights(g, model):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Read a legacy ``*.h5`` model written here or by Keras (2 or 3) into a gradplay model.
 
-    The model comes back uncompiled (``compile`` is accepted for Keras' signature; a ``training_config``
-    in the file is ignored). ``safe_mode`` is accepted too: nothing here deserializes code or pickles."""
+    With ``compile=True`` (the default) a file with a ``training_config`` comes back compiled with the saved
+    optimizer class and configuration, loss and metrics (the optimizer state is not restored); without one,
+    uncompiled. ``safe_mode`` is accepted too: nothing here deserializes code or pickles."""
+    from .compile_config import compile_from_config
     from .keras_zip import model_from_config
 
     h5py = _h5py()
@@ -172,6 +201,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if "model_weights" not in f:
             raise ValueError(f"{filepath} has no 'model_weights' group.")
         _load_weights(f["model_weights"], model, filepath)
+        training_config = f.attrs.get("training_config") if compile else None
+    if training_config is not None:
+        if isinstance(training_config, bytes):
+            training_config = training_config.decode("utf-8")
+        try:
+            training_config = json.loads(str(training_config))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{filepath}: training_config is not valid JSON: {e}") from None
+        compile_from_config(model, training_config, custom_objects=custom_objects, legacy=True)
     return model
 
 
@@ -183,6 +221,9 @@ def _from_legacy_config(config):
     if isinstance(inner, dict):
         for entry in inner.get("layers") or []:
             if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+                continue
+            if entry.get("class_name") in ("Sequential", "Functional", "Model"):
+                _from_legacy_config(entry)  # a nested model
                 continue
             c = entry["config"]
             if entry.get("class_name") == "InputLayer" and "batch_input_shape" in c:
