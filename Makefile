@@ -48,6 +48,9 @@ compat: $(COMPAT)/.installed
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/engine_core.py
 	$(BIN)/python benchmarks/keras_training.py
+	$(BIN)/python benchmarks/widgets_redraw.py
+	$(BIN)/python benchmarks/playground_speed.py
+	$(BIN)/python benchmarks/playground_load.py
 
 clean:
 	rm -rf $(VENV) $(COMPAT) build *.egg-info .pytest_cache .ruff_cache
