@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parent.parent
 # What the project's wheel is built from (copied to a temporary folder first, so the build never
 # writes into the checkout: no build/, no *.egg-info churn).
 PROJECT_FILES = ("pyproject.toml", "README.md")
-PROJECT_DIRS = ("gradplay", "engine", "widgets", "app")
+PROJECT_DIRS = ("gradplay", "engine", "widgets", "app", "jupyter-config")  # everything the wheel takes
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "*.egg-info")
 
 

@@ -99,16 +99,6 @@ class PageWatch:
         assert self.errors == [], "JavaScript errors:\n" + "\n".join(self.errors)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def new_page(browser, tmp_path):
     contexts = []

@@ -4,9 +4,7 @@ trains both there and in a notebook cell's ``%playground`` output (a real click,
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 
 import pytest
 
@@ -14,15 +12,6 @@ from .conftest import ROOT, TOKEN, JupyterServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 EPOCH = re.compile(r"Epoch\s*([\d,]+)")
 STATUS = re.compile(r"Epoch.*Test loss")  # the Playground's status line
@@ -51,26 +40,19 @@ def lab(jupyter_paths, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("GRADPLAY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.fail("Browser tests need Debian's Chromium: `apt-get install chromium` (or set GRADPLAY_CHROMIUM).")
-    with sync_playwright() as p:  # Playwright gives the browser a fresh profile of its own
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1100})
-        # Offline: nothing may leave this machine.
-        context.route(
-            re.compile(r"^(?!(http|ws)://127\.0\.0\.1:|data:|blob:)"),
-            lambda route: route.abort(),
-        )
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type in ("error", "warning") and page.console_errors.append(m.text))
-        page.on("pageerror", lambda e: page.console_errors.append(f"pageerror: {e}"))
-        yield page
-        browser.close()
+def page(lab, browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1100})  # a fresh profile
+    # Offline: nothing may leave this machine.
+    context.route(
+        re.compile(r"^(?!(http|ws)://127\.0\.0\.1:|data:|blob:)"),
+        lambda route: route.abort(),
+    )
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type in ("error", "warning") and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(f"pageerror: {e}"))
+    yield page
+    context.close()
 
 
 def _epoch(text: str) -> int:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, PageWatch, chromium_path
+from tests.browser.conftest import PageWatch
 
 from .conftest import EPOCHS, TRAIN, assert_same_training
 
@@ -63,18 +63,15 @@ def served(runtime_dir, tmp_path_factory):
         proc.wait(10)
 
 
-def test_runtime_folder_trains_the_same_weights_in_chromium(served, native_training):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            watch = PageWatch(browser.new_page())
-            watch.page.goto(served)
-            watch.page.wait_for_function("window.result !== undefined", timeout=180_000)
-            result = watch.page.evaluate("window.result")
-        finally:
-            browser.close()
+def test_runtime_folder_trains_the_same_weights_in_chromium(served, native_training, browser):
+    context = browser.new_context()
+    try:
+        watch = PageWatch(context.new_page())
+        watch.page.goto(served)
+        watch.page.wait_for_function("window.result !== undefined", timeout=180_000)
+        result = watch.page.evaluate("window.result")
+    finally:
+        context.close()
     assert "error" not in result, result["error"]
     watch.assert_clean()
     diff = assert_same_training(native_training, result["train"])
