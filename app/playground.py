@@ -57,7 +57,7 @@ memorizing (overfitting): try fewer neurons, more data, regularization or dropou
 """
 
 
-HEAVY_PERIOD_S = 0.3  # while playing, the slower-changing views redraw at most this often
+HEAVY_PERIOD_S = 0.5  # while playing, the slower-changing views redraw at most this often
 THUMB_STRIDE = 4  # neuron thumbnails: every 4th pixel of the 100x100 output grid (25x25)
 
 

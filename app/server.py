@@ -37,13 +37,15 @@ def free_port(address: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def serve(port=5006, address="127.0.0.1", allow_websocket_origin=(), show=False, num_procs=1, start=True):
+def serve(
+    port=5006, address="127.0.0.1", allow_websocket_origin=(), show=False, num_procs=1, start=True, train_budget_s=0.02
+):
     """Serve the Playground at ``http://<address>:<port>/`` (blocks while ``start`` is true)."""
     import panel as pn
 
     from .scheduler import TickScheduler
 
-    scheduler = TickScheduler()  # one per server process (each of --num-procs has its own)
+    scheduler = TickScheduler(budget_s=train_budget_s)  # one per server process (each of --num-procs has its own)
     if port == 0:
         port = free_port(address or "127.0.0.1")
     server = pn.serve(
