@@ -93,7 +93,6 @@ class Playground(pn.viewable.Viewer):
         self._tick_period_ms = tick_period_ms
         self._train_budget_s = train_budget_s
         self._callback = None
-        self._updating_url = False
         self._last_heavy = 0.0
         self._data_key = None
         self._curve_epochs = 0
@@ -136,11 +135,7 @@ class Playground(pn.viewable.Viewer):
         location = pn.state.location
         if location is None:
             return
-        self._updating_url = True
-        try:
-            location.hash = "#" + self.state.to_url()
-        finally:
-            self._updating_url = False
+        location.hash = "#" + self.state.to_url()
 
     def _state_changed(self, *events):
         try:
@@ -169,7 +164,7 @@ class Playground(pn.viewable.Viewer):
         if event.new:
             if self._callback is None:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=self._tick_period_ms)
-            elif self._callback is not None:
+            else:
                 self._callback.start()
         elif self._callback is not None:
             self._callback.stop()
@@ -345,9 +340,6 @@ class Playground(pn.viewable.Viewer):
         pred = s.predict(s.x_test) if len(s.x_test) else np.zeros((0,))
         return s.y_test, pred
 
-    def _feature_names(self):
-        return list(self.session.features) if hasattr(self, "session") else self.state.features
-
     def _status_text(self) -> str:
         """Epoch and the current losses (evaluated now, so edits and uploads show at once)."""
         logs = self.session.evaluate()
@@ -398,7 +390,7 @@ class Playground(pn.viewable.Viewer):
         feature_box = pn.widgets.CheckBoxGroup(
             label="Features",
             options={feature_table.LABELS[n]: n for n in feature_table.NAMES},
-            value=self._feature_names(),
+            value=list(self.session.features),
             inline=False,
         )
 
@@ -534,12 +526,11 @@ class Playground(pn.viewable.Viewer):
 
         # The card's controls become browser models only when it is first opened: most students
         # never open it, and a class connecting at once waits for every session's page to build.
-        def fill(event=None):
-            if not self.sections["more"].objects:
+        def fill(event):
+            if not event.new and not self.sections["more"].objects:
                 self.sections["more"].objects = more_content
 
-        self.sections["more"].param.watch(lambda e: fill() if not e.new else None, "collapsed")
-        self._fill_more = fill
+        self.sections["more"].param.watch(fill, "collapsed")
         self._apply_hidden()
 
     def _layer_activations_input(self):

@@ -42,7 +42,6 @@ import argparse
 import multiprocessing as mp
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,44 +60,28 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------------- helpers
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(timeout=90):
-    """``python -m gradplay.app --port 0``; if that fails to start, retry with a free port chosen here.
-
-    (The fallback is for a server whose ``--port 0`` gives bokeh 3.9 a ``localhost:*`` origin it rejects.)
-    Returns (process, url, note).
-    """
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    note = ""
-    for port in ("0", str(free_port())):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gradplay.app", "--port", port],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        output, deadline = [], time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = re.search(r"http://(?:localhost|127\.0\.0\.1):(\d+)", line)
-            if match:
-                threading.Thread(target=lambda p=proc: [None for _ in p.stdout], daemon=True).start()  # drain
-                return proc, f"http://127.0.0.1:{match.group(1)}/", note
-        proc.kill()
-        proc.wait()
-        last = output[-1].strip() if output else "no output"
-        note = f"`--port 0` did not start ({last}); used --port {port if port != '0' else '?'} instead"
-        print(f"note: server with --port {port} did not start: {last}", flush=True)
+    """``python -m gradplay.app --port 0`` as a subprocess; returns (process, url) once it listens."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradplay.app", "--port", "0"],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        match = re.search(r"http://(?:localhost|127\.0\.0\.1):(\d+)", line)
+        if match:
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # drain
+            return proc, f"http://127.0.0.1:{match.group(1)}/"
+    proc.kill()
+    proc.wait()
     raise RuntimeError("server did not start:\n" + "".join(output))
 
 
@@ -381,9 +364,9 @@ def main(argv=None) -> int:
     parser.add_argument("--action-period", type=float, default=3.0, help="seconds between learning-rate changes")
     args = parser.parse_args(argv)
 
-    server, url, note = start_server()
+    server, url = start_server()
     try:
-        return run(args, server, url, note)
+        return run(args, server, url)
     finally:
         server.terminate()
         try:
@@ -392,7 +375,7 @@ def main(argv=None) -> int:
             server.kill()
 
 
-def run(args, server, url, note) -> int:
+def run(args, server, url) -> int:
     time.sleep(1.0)
     rss_start = rss_mb(server.pid)
     ctx = mp.get_context("spawn")
@@ -448,7 +431,7 @@ def run(args, server, url, note) -> int:
 
 def report(args, results, m):
     ok = [r for r in results if not r["error"]]
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; server {m['url']}; {m['note'] or ''}")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; server {m['url']}")
     print(
         f"{args.sessions} sessions in {len(m['groups'])} client process(es), {args.seconds:.0f} s of training, "
         f"a learning-rate change every {args.action_period:g} s per session; all connected in "

@@ -42,12 +42,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -58,6 +55,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
+from playground_load import proc_cpu_s, start_server  # noqa: E402  (the same server start and CPU reading)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("GRADPLAY_CHROMIUM", "/usr/bin/chromium")
@@ -112,50 +110,6 @@ PAGE_PROBE = r"""
 
 
 # ---------------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(timeout=90):
-    """``python -m gradplay.app --port 0``; if it does not start, a free port chosen here.
-
-    (The fallback is for a server whose ``--port 0`` gives bokeh 3.9 a ``localhost:*`` origin it rejects.)
-    """
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    output = []
-    for port in ("0", str(free_port())):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gradplay.app", "--port", port],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        output, deadline = [], time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = re.search(r"http://(?:localhost|127\.0\.0\.1):(\d+)", line)
-            if match:
-                threading.Thread(target=lambda p=proc: [None for _ in p.stdout], daemon=True).start()
-                return proc, f"http://127.0.0.1:{match.group(1)}/"
-        proc.kill()
-        proc.wait()
-        print(f"note: server with --port {port} did not start: {output[-1].strip() if output else ''}")
-    raise RuntimeError("server did not start:\n" + "".join(output))
-
-
-def proc_cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
 def descendants_cpu_s(root: int, exclude: int) -> float:
     """CPU seconds of every live descendant of ``root`` except ``exclude`` (Chromium and the
     Playwright driver, here)."""

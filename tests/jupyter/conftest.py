@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from gradplay.app.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LABEXTENSION_SOURCE = ROOT / "app" / "labextension"
@@ -55,12 +56,6 @@ def jupyter_paths(tmp_path_factory):
     shutil.copytree(LABEXTENSION_BUILT, target)
     shutil.copy(LABEXTENSION_SOURCE / "install.json", target / "install.json")
     return str(data), str(SERVER_CONFIG)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class JupyterServer:
