@@ -640,7 +640,7 @@ class Model(Layer):
             print(f"Saved the {format} export to {os.fspath(filepath)}")
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights to ``filepath``: ``*.weights.h5`` (Keras 3's HDF5 layout; needs h5py)
+        """Write the weights to ``filepath``: ``*.weights.h5`` (Keras 3's HDF5 layout; h5py, else a pure-Python writer)
         or ``*.npz`` (plain NumPy, the same keys)."""
         from ..saving import weights_h5, weights_npz
 

@@ -12,11 +12,15 @@ trainable first then non-trainable. Every visited layer gets a ``vars`` group wh
 keeps them on the LSTM/GRU/SimpleRNN layer itself, so they are written to and read from ``<rnn>/cell/vars``.
 Optimizer state is not written (Keras only warns when it is missing).
 
-h5py is imported inside the functions: ``import gradplay.engine`` imports NumPy only.
+Writing uses h5py when it can be imported, and otherwise (Pyodide in the browser has no h5py) the
+pure-Python writer ``hdf5_writer``, whose files h5py and Keras 3 read the same way. Setting the
+environment variable ``GRADPLAY_PURE_HDF5=1`` forces the pure-Python writer (tests use it). Reading
+always needs h5py. h5py is imported inside the functions: ``import gradplay.engine`` imports NumPy only.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 
@@ -24,8 +28,10 @@ import numpy as np
 
 from ...atomic import atomic_path
 from ..naming import to_snake_case
+from . import hdf5_writer
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+PURE_HDF5_ENV = "GRADPLAY_PURE_HDF5"  # "1": write with hdf5_writer even where h5py is installed
 # Attributes of gradplay layers that hold internal structure rather than tracked sublayers.
 _SKIP_ATTRS = frozenset(
     {"_layers", "_self_ref", "_inbound_nodes", "_graph", "_graph_layers", "_stack", "_input_layer", "_nodes"}
@@ -40,6 +46,17 @@ def _h5py():
             "Saving and loading `.weights.h5` files needs h5py. Install it with `pip install h5py` "
             "(or `pip install gradplay[io]`)."
         ) from e
+    return h5py
+
+
+def _h5py_for_writing():
+    """h5py, or None to write with the pure-Python ``hdf5_writer`` (no h5py, or ``GRADPLAY_PURE_HDF5=1``)."""
+    if os.environ.get(PURE_HDF5_ENV) == "1":
+        return None
+    try:
+        import h5py
+    except ImportError:
+        return None
     return h5py
 
 
@@ -173,13 +190,28 @@ def save_weights(model, filepath, overwrite=True):
     _check_built(model, "saving")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
-    h5py = _h5py()
+    data = weights_to_bytes(model)
+    with atomic_path(filepath) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+
+
+def weights_to_bytes(model) -> bytes:
+    """The ``.weights.h5`` file of ``model`` as bytes, written by h5py or, without it, by ``hdf5_writer``."""
+    _check_built(model, "saving")
     entries = _entries(model)
-    with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
+    h5py = _h5py_for_writing()
+    if h5py is None:
+        root = hdf5_writer.Group()
+        _write(root, entries)
+        return hdf5_writer.write_hdf5(root)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
         _write(f, entries)
+    return buffer.getvalue()
 
 
 def _write(f, entries):
+    """Fill ``f``, an ``h5py.File`` or an ``hdf5_writer.Group`` (same calls)."""
     for _layer, vars_path, name, variables in entries:
         group = f.require_group(vars_path)
         group.attrs["name"] = name

@@ -103,15 +103,12 @@ def _load_npz(model, data: bytes, source: str, skip_mismatch: bool):
 
 
 def weights_to_bytes(model, format="h5") -> bytes:  # noqa: A002 - the natural name
-    """The weights file as bytes: ``format="h5"`` (Keras 3's ``.weights.h5``) or ``"npz"``."""
+    """The weights file as bytes: ``format="h5"`` (Keras 3's ``.weights.h5``; written without h5py where it
+    is missing, see ``weights_h5``) or ``"npz"``."""
     if format == "npz":
         return _npz_bytes(_arrays(model))
     if format == "h5":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.weights.h5")
-            weights_h5.save_weights(model, path)
-            with open(path, "rb") as fh:
-                return fh.read()
+        return weights_h5.weights_to_bytes(model)
     raise ValueError(f"Unknown weights format {format!r}; use one of {FORMATS}.")
 
 
