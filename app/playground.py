@@ -26,7 +26,7 @@ from panel.io.state import set_curdoc
 from gradplay.widgets import ConfusionMatrix, DecisionBoundary, LossCurve, NetworkDiagram
 
 from . import features as feature_table
-from .session import EXPORTERS, TrainingSession
+from .session import EXPORTERS, TrainingSession, available_exports
 from .state import PlaygroundState
 
 # TF Playground's discrete choices, kept so its users find the same menus.
@@ -106,7 +106,8 @@ class Playground(pn.viewable.Viewer):
         self._sync_view_settings()
         self.redraw()
         if pn.state.curdoc is not None and pn.state.location is not None:
-            pn.state.onload(self._load_from_location)
+            # The page's address sets the state unless a link was given; then the address follows it.
+            pn.state.onload(self._sync_url if url else self._load_from_location)
 
     # ----------------------------------------------------------------- state and URL
     def _watched_state_params(self):
@@ -605,7 +606,7 @@ class Playground(pn.viewable.Viewer):
         self.redraw()
 
     def _export_options(self):
-        return {EXPORT_LABELS.get(n, n): n for n in EXPORTERS}
+        return {EXPORT_LABELS.get(n, n): n for n in available_exports()}
 
     def _export_format_changed(self, *events):
         self.export_button.filename = EXPORTERS[self.export_format.value][0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -250,6 +251,13 @@ EXPORTERS = {
     "tfjs": ("playground-tfjs.zip", _tfjs),  # model.json + weight shards, zipped
     "onnx": ("playground.onnx", _onnx),
 }
+# Formats that need an optional package to write (in Pyodide neither has an offline build).
+EXPORT_NEEDS = {"h5": "h5py", "onnx": "onnx"}
+
+
+def available_exports() -> list[str]:
+    """The keys of ``EXPORTERS`` this Python can write (all of them with ``gradplay[io,export]``)."""
+    return [fmt for fmt in EXPORTERS if fmt not in EXPORT_NEEDS or importlib.util.find_spec(EXPORT_NEEDS[fmt])]
 
 
 class TrainingSession:

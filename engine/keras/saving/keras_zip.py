@@ -27,6 +27,7 @@ import inspect
 import json
 import os
 import posixpath
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -41,7 +42,7 @@ WEIGHTS_FILENAME = "model.weights.h5"
 # The Keras version whose format this writes (Keras reads the file regardless of the number).
 KERAS_VERSION = "3.15.1"
 
-MAX_MEMBER_BYTES = 1 << 32  # 4 GiB, Keras 3.15's floor
+MAX_MEMBER_BYTES = min(1 << 32, sys.maxsize - 1)  # 4 GiB, Keras 3.15's floor (2 GiB on 32-bit wasm)
 MAX_JSON_BYTES = 64 << 20  # config.json / metadata.json
 MAX_EXPANSION = 100  # uncompressed size / stored size
 _RATIO_FLOOR_BYTES = 1 << 20  # tiny members may compress well without being bombs

@@ -35,6 +35,7 @@ import json
 import os
 import posixpath
 import re
+import sys
 import zipfile
 
 import numpy as np
@@ -44,7 +45,7 @@ from ...atomic import atomic_path
 MODEL_JSON = "model.json"
 SHARD_BYTES = 4 * 1024 * 1024  # the official converter's default shard size
 MAX_JSON_BYTES = 64 << 20
-MAX_WEIGHT_BYTES = 1 << 32
+MAX_WEIGHT_BYTES = min(1 << 32, sys.maxsize - 1)  # 2 GiB on 32-bit wasm (Pyodide)
 KERAS_VERSION = "2.15.0"  # the Keras dialect of the topology (what TF.js 4.22 understands)
 BACKEND = "tensorflow"
 _SHARD_RE = re.compile(r"^group\d+-shard\d+of\d+\.bin$")
