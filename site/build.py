@@ -1,0 +1,220 @@
+"""Build gradplay's static in-browser site: a landing page, the Playground running on Pyodide in a
+web worker, and the tutorial notebooks in JupyterLite.
+
+    python site/build.py                      # build/www: Pyodide and its packages from the official CDN
+    python site/build.py --offline            # everything in the folder: no request leaves the origin
+    python -m http.server -d build/www 8000   # then open http://localhost:8000/
+
+Modes:
+
+* default (CDN): the page loads Pyodide 0.27.7 and its lock packages (NumPy, pandas, ...) from
+  ``cdn.jsdelivr.net/pyodide/v0.27.7/full/`` and Bokeh/Panel's JavaScript and CSS from
+  ``cdn.bokeh.org`` / ``cdn.holoviz.org``, as any hosted Pyodide app does; the pure-Python wheels
+  (gradplay, Panel, Bokeh, ...) are in the folder either way;
+* ``--offline``: the Pyodide runtime assembled by ``site/runtime.py`` (every binary verified
+  against Pyodide's official lock), Bokeh and Panel's JavaScript inlined in the page and Panel's
+  stylesheets copied into the folder: a classroom without internet can serve it from a laptop.
+
+The output is plain static files (no special headers needed: GitHub Pages, ``python -m
+http.server``, any web server). A service worker keeps the runtime in the browser's cache, so
+repeat visits start without downloading it again. ``site.json`` lists every file with its size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WEB = HERE / "web"
+CDN_BASE = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+# What the service worker of the CDN build may cache besides the site's own files.
+CDN_ORIGINS = ("https://cdn.jsdelivr.net/pyodide/", "https://cdn.bokeh.org/", "https://cdn.holoviz.org/")
+# Panel's stylesheets the Playground's components link to (the offline build serves them itself).
+PANEL_DIST_PARTS = ("css", "bundled/theme", "bundled/reactiveesm", "images")
+
+
+def _load(name: str):
+    """A sibling module (``site`` is not a package: it would shadow the stdlib's)."""
+    spec = importlib.util.spec_from_file_location(f"gradplay_site_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+runtime = _load("runtime")
+log = runtime.log
+
+
+def _fill(template: str, **values) -> str:
+    """Replace ``/*NAME*/`` markers (JSON values for the ``{}``/``[]`` ones that follow them)."""
+    for name, value in values.items():
+        marker = f"/*{name}*/"
+        if marker not in template:
+            raise runtime.BuildError(f"site/web template has no {marker} marker")
+        if isinstance(value, str):
+            template = template.replace(marker, value)
+        else:  # a JSON value: the marker is followed by an empty literal that it replaces
+            start = template.index(marker)
+            end = start + len(marker) + 3  # " {}" or " []"
+            template = template[:start] + json.dumps(value) + template[end:]
+    return template
+
+
+def _panel_versions() -> tuple[str, str]:
+    wheels = runtime.PYPI_WHEELS["panel"]
+    version = {name.split("-")[0]: name.split("-")[1] for name in wheels}
+    return version["panel"], version["bokeh"]
+
+
+def check_native_panel() -> None:
+    """The page is rendered natively by the same Panel and Bokeh the browser runs (their JavaScript
+    and Python must match)."""
+    import bokeh
+    import panel
+
+    want_panel, want_bokeh = _panel_versions()
+    if (panel.__version__, bokeh.__version__) != (want_panel, want_bokeh):
+        raise runtime.BuildError(
+            f"site/build.py renders the page with Panel {panel.__version__} / Bokeh {bokeh.__version__}, but the "
+            f"browser gets Panel {want_panel} / Bokeh {want_bokeh}: install those "
+            f"(pip install panel=={want_panel} bokeh=={want_bokeh})."
+        )
+
+
+def render_playground_page(out: Path, offline: bool) -> None:
+    """``playground/index.html``: Panel's pyodide-worker page (``panel convert``'s
+    ``script_to_html``), pre-rendered natively so the Playground shows while Python loads."""
+    app = out / "playground" / "playground.py"
+    app.parent.mkdir(parents=True, exist_ok=True)
+    app.write_text("from gradplay.app.playground import Playground\n\nPlayground().servable()\n")
+    code = (
+        "import sys\n"
+        "from panel.io.convert import script_to_html\n"
+        f"html, _ = script_to_html({str(app)!r}, runtime='pyodide-worker', inline={offline!r}, prerender=True)\n"
+        "sys.stdout.write(html)\n"
+    )
+    env = dict(os.environ, BOKEH_LOG_LEVEL="error")
+    if offline:
+        env["PANEL_CDN_ROOT"] = "../panel/"  # Panel's stylesheets from this site (see copy_panel_dist)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    app.unlink()
+    if proc.returncode != 0:
+        raise runtime.BuildError(f"rendering the Playground page failed:\n{proc.stderr[-4000:]}")
+    html = proc.stdout
+    worker = 'new Worker("./playground.js")'
+    if worker not in html:
+        raise runtime.BuildError("Panel's page no longer starts its worker as expected; check the Panel version.")
+    # The worker gets the page's #fragment (the Playground's settings) in its own address.
+    html = html.replace(worker, 'new Worker("./playground.js" + window.location.hash)')
+    head, tail = html.rsplit("</body>", 1)  # the last one: inlined JavaScript may contain the string
+    html = head + SW_REGISTER.format(path="../service-worker.js") + "</body>" + tail
+    (out / "playground" / "index.html").write_text(html, encoding="utf-8")
+
+
+SW_REGISTER = '<script>if ("serviceWorker" in navigator) navigator.serviceWorker.register("{path}");</script>\n'
+
+
+def copy_panel_dist(out: Path) -> None:
+    import panel
+
+    version, _ = _panel_versions()
+    src = Path(panel.__file__).parent / "dist"
+    dest = out / "panel" / version / "dist"
+    shutil.rmtree(dest, ignore_errors=True)
+    for part in PANEL_DIST_PARTS:
+        if (src / part).exists():
+            shutil.copytree(src / part, dest / part)
+
+
+def write_worker(out: Path, offline: bool, lock_packages: list[str], wheels: list[str]) -> None:
+    version, _ = _panel_versions()
+    config = {
+        "pyodideVersion": runtime.PYODIDE_VERSION,
+        "pyodideBase": "../pyodide/" if offline else CDN_BASE.format(version=runtime.PYODIDE_VERSION),
+        "offline": offline,
+        "lockPackages": lock_packages,
+        "wheelBase": "../wheels/",
+        "wheels": wheels,
+        "panelRoot": "../panel/" if offline else None,
+    }
+    text = _fill((WEB / "playground-worker.js").read_text(), CONFIG=config)
+    (out / "playground" / "playground.js").write_text(text)
+
+
+def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
+    started = time.perf_counter()
+    check_native_panel()
+    mode = "offline" if offline else "cdn"
+    log(f"building the {mode} site in {out}")
+    lock_packages = [*runtime.DEFAULT_PACKAGES, *runtime.LOCK_PACKAGES["panel"]]
+    manifest = runtime.build(out, lock_packages, wheel_sets=["panel"], include_pyodide=offline)
+    wheels = sorted(Path(k).name for k in manifest["files"] if k.startswith("wheels/"))
+
+    if offline:
+        copy_panel_dist(out)
+        shutil.copy2(out / "panel" / _panel_versions()[0] / "dist" / "images" / "favicon.ico", out / "favicon.ico")
+    else:
+        shutil.rmtree(out / "panel", ignore_errors=True)
+    render_playground_page(out, offline)
+    write_worker(out, offline, lock_packages, wheels)
+
+    note = (
+        "This copy is self-contained: it works without internet."
+        if offline
+        else "Python and its packages load from the Pyodide CDN (cdn.jsdelivr.net)."
+    )
+    index = _fill((WEB / "index.html").read_text(), PYODIDE_VERSION=runtime.PYODIDE_VERSION, MODE_NOTE=note)
+    (out / "index.html").write_text(index, encoding="utf-8")
+    build_id = runtime.sha256_bytes(json.dumps(manifest["files"], sort_keys=True).encode())[:12]
+    precache = [k for k in manifest["files"] if k.startswith(("pyodide/", "wheels/"))] + ["playground/playground.js"]
+    sw = _fill(
+        (WEB / "service-worker.js").read_text(),
+        BUILD=f"{mode}-{build_id}",
+        PRECACHE=sorted(precache),
+        CDN=[] if offline else list(CDN_ORIGINS),
+    )
+    (out / "service-worker.js").write_text(sw)
+    (out / ".nojekyll").write_text("")  # GitHub Pages: serve folders as they are
+
+    if lite:
+        lite_module = _load("lite")
+        lite_module.build_lite(out, offline=offline)
+
+    files = {
+        str(p.relative_to(out)): p.stat().st_size
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "site.json"
+    }
+    summary = {
+        "mode": mode,
+        "pyodide": runtime.PYODIDE_VERSION,
+        "total_bytes": sum(files.values()),
+        "files": files,
+    }
+    (out / "site.json").write_text(json.dumps(summary, indent=1) + "\n")
+    log(f"site: {len(files)} files, {runtime._mb(summary['total_bytes'])} in {time.perf_counter() - started:.1f} s")
+    log(f"serve it: python -m http.server -d {out} 8000  (then open http://localhost:8000/)")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "www", help="output folder (default build/www)")
+    parser.add_argument("--offline", action="store_true", help="self-host everything (no CDN)")
+    parser.add_argument("--no-lite", action="store_true", help="skip JupyterLite (faster, Playground only)")
+    args = parser.parse_args(argv)
+    build(args.out.resolve(), offline=args.offline, lite=not args.no_lite)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
