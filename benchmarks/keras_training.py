@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import time
+
+try:
+    import resource
+except ImportError:  # Pyodide (gradplay in the browser) has no resource module
+    resource = None
 
 import numpy as np
 
@@ -248,7 +252,7 @@ def main(argv=None) -> int:
     for _ in range(1 if args.quick else 3):  # interleaved, best of each: drift hits both alike
         t_w2 = min(t_w2, timed(lambda: mlp.fit(x2, y2, batch_size=32, epochs=1, verbose=0)))
         t_w2_np = min(t_w2_np, timed(lambda: numpy_mlp_epoch(x2, y2)))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource else float("nan")
     rows.append(("W2 MNIST MLP, 1 epoch (batch 32)", n2 / t_w2, n2 / t_w2_np))
     w2_torch = None
     if tm:

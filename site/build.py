@@ -23,12 +23,16 @@ repeat visits start without downloading it again. ``site.json`` lists every file
 from __future__ import annotations
 
 import argparse
+import collections
+import functools
+import http.server
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -135,7 +139,7 @@ def copy_panel_dist(out: Path) -> None:
             shutil.copytree(src / part, dest / part)
 
 
-def write_worker(out: Path, offline: bool, lock_packages: list[str], wheels: list[str]) -> None:
+def write_worker(out: Path, offline: bool, lock_packages: list[str], wheels: list[str], pycache: bool) -> None:
     version, _ = _panel_versions()
     config = {
         "pyodideVersion": runtime.PYODIDE_VERSION,
@@ -145,9 +149,76 @@ def write_worker(out: Path, offline: bool, lock_packages: list[str], wheels: lis
         "wheelBase": "../wheels/",
         "wheels": wheels,
         "panelRoot": "../panel/" if offline else None,
+        "pycache": "pycache.zip" if pycache else None,
     }
     text = _fill((WEB / "playground-worker.js").read_text(), CONFIG=config)
     (out / "playground" / "playground.js").write_text(text)
+
+
+# Printed by a Pyodide run of the Playground: the module files it imports (for site/pycache.py).
+IMPORTED_MODULES = """
+import json, sys
+from gradplay.app.playground import Playground
+Playground().__panel__().get_root()
+prefix = "/lib/python3.12/site-packages/"
+files = [m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)]
+print("@@MODULES@@" + json.dumps(sorted(f[len(prefix):] for f in files if f.startswith(prefix) and f.endswith(".py"))))
+"""
+
+
+def find_python312() -> str | None:
+    """A CPython 3.12 to compile bytecode for Pyodide 0.27.7 (``$PY312``, ``python3.12``, pyenv)."""
+    candidates = [os.environ.get("PY312"), shutil.which("python3.12")]
+    candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
+    for candidate in filter(None, candidates):
+        proc = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"], capture_output=True
+        )
+        if proc.stdout.strip() == b"True":
+            return candidate
+    return None
+
+
+def build_pycache(lock_packages: list[str], dest: Path) -> bool:
+    """``dest``: bytecode of every module the Playground imports in Pyodide (see site/pycache.py),
+    from a full local runtime in the cache (the same files the CDN serves). Cached by the wheels'
+    hashes; False (and a message) when no Python 3.12 or Node is available: the page then compiles
+    at start-up, which is slower but works."""
+    python312, node = find_python312(), shutil.which("node")
+    if python312 is None or node is None:
+        log("  no python3.12 or node here: the site ships without precompiled bytecode (slower start)")
+        return False
+    full = runtime.cache_dir() / "site-panel-full"
+    manifest = runtime.build(full, lock_packages, wheel_sets=["panel"])
+    wheels = sorted(str(full / k) for k in manifest["files"] if k.endswith(".whl"))
+    key = runtime.sha256_bytes(
+        "\n".join(manifest["files"][str(Path(w).relative_to(full))]["sha256"] for w in wheels).encode()
+    )
+    cached = runtime.cache_dir() / f"pycache-{key[:16]}.zip"
+    if not cached.exists():
+        log("  compiling the Playground's modules to bytecode (one Pyodide run to list them) ...")
+        runner = HERE / "node" / "run_in_pyodide.mjs"
+        packages = [arg for name in runtime.LOCK_PACKAGES["panel"] for arg in ("--package", name)]
+        proc = subprocess.run(
+            [node, str(runner), "--runtime", str(full), *packages, "-c", IMPORTED_MODULES],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("@@MODULES@@")]
+        if proc.returncode != 0 or not lines:
+            raise runtime.BuildError(
+                f"listing the Playground's modules in Pyodide failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
+        modules = full / "modules.json"
+        modules.write_text(lines[-1][len("@@MODULES@@") :])
+        tmp = cached.with_suffix(".tmp")
+        subprocess.run(
+            [python312, str(HERE / "pycache.py"), str(tmp), str(modules), *wheels], check=True, capture_output=True
+        )
+        os.replace(tmp, cached)
+    shutil.copy2(cached, dest)
+    return True
 
 
 def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
@@ -165,7 +236,8 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     else:
         shutil.rmtree(out / "panel", ignore_errors=True)
     render_playground_page(out, offline)
-    write_worker(out, offline, lock_packages, wheels)
+    pycache = build_pycache(lock_packages, out / "playground" / "pycache.zip")
+    write_worker(out, offline, lock_packages, wheels, pycache)
 
     note = (
         "This copy is self-contained: it works without internet."
@@ -176,6 +248,7 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     (out / "index.html").write_text(index, encoding="utf-8")
     build_id = runtime.sha256_bytes(json.dumps(manifest["files"], sort_keys=True).encode())[:12]
     precache = [k for k in manifest["files"] if k.startswith(("pyodide/", "wheels/"))] + ["playground/playground.js"]
+    precache += ["playground/pycache.zip"] if pycache else []
     sw = _fill(
         (WEB / "service-worker.js").read_text(),
         BUILD=f"{mode}-{build_id}",
@@ -206,13 +279,45 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     return summary
 
 
+class StaticServer:
+    """The built folder served as plain static files on ``host`` (a free port unless given), in a
+    thread; counts GET requests per path (``hits``), which tests and benchmarks read."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0):
+        hits = self.hits = collections.Counter()
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                hits[self.path.split("?")[0].split("#")[0]] += 1
+                super().do_GET()
+
+        self.httpd = http.server.ThreadingHTTPServer((host, port), functools.partial(Handler, directory=str(root)))
+        self.url = f"http://{host}:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "build" / "www", help="output folder (default build/www)")
     parser.add_argument("--offline", action="store_true", help="self-host everything (no CDN)")
     parser.add_argument("--no-lite", action="store_true", help="skip JupyterLite (faster, Playground only)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help="then serve the folder on localhost:PORT")
     args = parser.parse_args(argv)
     build(args.out.resolve(), offline=args.offline, lite=not args.no_lite)
+    if args.serve is not None:
+        server = StaticServer(args.out.resolve(), "127.0.0.1", args.serve)
+        log(f"serving {args.out} at {server.url} (Ctrl+C stops)")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            server.stop()
     return 0
 
 

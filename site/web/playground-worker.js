@@ -24,6 +24,8 @@ function lap(what) {
 
 async function startApplication() {
   const pyodideBase = new URL(CONFIG.pyodideBase, self.location).href;
+  // Ahead-of-time bytecode for the modules the app imports (site/pycache.py), fetched meanwhile.
+  const pycache = CONFIG.pycache ? fetch(new URL(CONFIG.pycache, self.location)).catch(() => null) : null;
   status("Loading Python (Pyodide " + CONFIG.pyodideVersion + ")");
   try {
     importScripts(pyodideBase + "pyodide.js");
@@ -52,6 +54,12 @@ async function startApplication() {
     return;
   }
   pyodide.globals.set("sendPatch", sendPatch);
+  const bytecode = pycache && (await pycache);
+  if (bytecode && bytecode.ok) {
+    pyodide.unpackArchive(await bytecode.arrayBuffer(), "zip", { extractDir: "/pycache" });
+    pyodide.runPython("import sys; sys.pycache_prefix = '/pycache'");
+    lap("bytecode");
+  }
   status("Installing gradplay, Panel and Bokeh");
   const wheels = CONFIG.wheels.map((name) => new URL(CONFIG.wheelBase + name, self.location).href);
   pyodide.globals.set("gradplay_wheels", wheels);

@@ -8,13 +8,10 @@ visits must come from the service worker's cache. Timings are printed (``-s``) f
 
 from __future__ import annotations
 
-import collections
-import functools
-import http.server
+import importlib.util
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -30,10 +27,20 @@ REPO = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT_MS = 240_000  # cold start on a busy 2-core machine; measured values are printed
 
 
-def _site_cache() -> Path:
-    from tests.pyodide.conftest import site_runtime
+def _site_module(name: str):
+    """A module of site/ (``site`` is not a package: it would shadow the stdlib's)."""
+    spec = importlib.util.spec_from_file_location(f"gradplay_site_{name}", REPO / "site" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    return site_runtime().cache_dir()
+
+def _site_cache() -> Path:
+    return _site_module("runtime").cache_dir()
+
+
+def StaticServer(root: Path):  # noqa: N802 - the class of site/build.py
+    return _site_module("build").StaticServer(root)
 
 
 def _build(name: str, *flags: str) -> Path:
@@ -45,30 +52,6 @@ def _build(name: str, *flags: str) -> Path:
     )
     assert proc.returncode == 0, f"site/build.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return out
-
-
-class StaticServer:
-    """A threaded static file server on 127.0.0.1 (a free port) that counts requests per path."""
-
-    def __init__(self, root: Path):
-        hits = self.hits = collections.Counter()
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                hits[self.path.split("?")[0].split("#")[0]] += 1
-                super().do_GET()
-
-        handler = functools.partial(Handler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
