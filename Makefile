@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 # Tests also need pytest, ruff, Playwright, real Keras + JAX for the comparisons, and the
 # exporters' checkers (ONNX Runtime, TensorBoard).
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,compare,export,jupyter,notebooks]"
+	$(BIN)/python -m pip install --quiet -e ".[test,compare,export,jupyter,notebooks,site]"
 	touch $(TEST_STAMP)
 
 ## The main job: the Playground on http://localhost:5006/ (Ctrl+C stops it).

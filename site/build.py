@@ -227,8 +227,16 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     mode = "offline" if offline else "cdn"
     log(f"building the {mode} site in {out}")
     lock_packages = [*runtime.DEFAULT_PACKAGES, *runtime.LOCK_PACKAGES["panel"]]
-    manifest = runtime.build(out, lock_packages, wheel_sets=["panel"], include_pyodide=offline)
+    lite_module = _load("lite") if lite else None
+    if lite_module:
+        lite_module.check_versions()
+    # JupyterLite's kernel preinstalls gradplay through a lock file whose paths are relative to
+    # Pyodide's own folder, so the notebooks use the site's pyodide/ in both modes.
+    packages = [*lock_packages, *(lite_module.RUNTIME_PACKAGES if lite_module else ())]
+    manifest = runtime.build(out, packages, wheel_sets=["panel"], include_pyodide=offline or lite)
     wheels = sorted(Path(k).name for k in manifest["files"] if k.startswith("wheels/"))
+    if lite_module:
+        lite_module.build_lite(out, runtime_dir=out)
 
     if offline:
         copy_panel_dist(out)
@@ -247,8 +255,12 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     index = _fill((WEB / "index.html").read_text(), PYODIDE_VERSION=runtime.PYODIDE_VERSION, MODE_NOTE=note)
     (out / "index.html").write_text(index, encoding="utf-8")
     build_id = runtime.sha256_bytes(json.dumps(manifest["files"], sort_keys=True).encode())[:12]
-    precache = [k for k in manifest["files"] if k.startswith(("pyodide/", "wheels/"))] + ["playground/playground.js"]
+    precache = [f"wheels/{name}" for name in wheels] + ["playground/playground.js"]
     precache += ["playground/pycache.zip"] if pycache else []
+    if offline:  # the Playground's part of pyodide/ (the notebooks' extra packages load when used)
+        lock = runtime.load_official_lock(out / "pyodide" / "pyodide-lock.json")
+        used = [lock["packages"][name]["file_name"] for name in runtime.resolve(lock, lock_packages)]
+        precache += [f"pyodide/{name}" for name in (*runtime.CORE_FILES, "pyodide-lock.json", *used)]
     sw = _fill(
         (WEB / "service-worker.js").read_text(),
         BUILD=f"{mode}-{build_id}",
@@ -257,10 +269,6 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     )
     (out / "service-worker.js").write_text(sw)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve folders as they are
-
-    if lite:
-        lite_module = _load("lite")
-        lite_module.build_lite(out, offline=offline)
 
     files = {
         str(p.relative_to(out)): p.stat().st_size
