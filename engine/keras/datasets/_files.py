@@ -4,7 +4,8 @@ Shared by ``mnist``, ``fashion_mnist`` and ``cifar10``. Lookup order (DESIGN.md,
 
 1. gradplay's cache, ``$GRADPLAY_CACHE/datasets`` (default ``~/.cache/gradplay/datasets``), then Keras'
    cache ``~/.keras/datasets`` (``$KERAS_HOME/datasets``), so files Keras already fetched are reused;
-2. the directory named by ``$GRADPLAY_DATASETS``;
+2. the directory named by ``$GRADPLAY_DATASETS``; in the browser (Pyodide, JupyterLite) also the site's
+   ``data/`` folder, mounted at ``/drive/data`` (site/build.py ships a real MNIST subset there);
 3. a download from the canonical URL into gradplay's cache, checked against a pinned sha256 and written
    atomically (temp file + ``os.replace``). ``$GRADPLAY_DATASETS_ORIGIN`` replaces the base URL (a mirror,
    or ``file:///dir/``) or, set to ``off``, disables downloads.
@@ -22,6 +23,7 @@ import gzip
 import hashlib
 import os
 import struct
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -64,14 +66,22 @@ def keras_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser() / "datasets"
 
 
+# In the browser (JupyterLite's Pyodide kernel) the site's files are mounted at /drive; the site
+# built by site/build.py ships a subset of MNIST in its data/ folder.
+BROWSER_DATA_DIR = Path("/drive/data")
+
+
 def search_dirs() -> list[tuple[str, Path | None]]:
     """(label, directory) in lookup order; ``None`` marks an unset ``$GRADPLAY_DATASETS``."""
     env = os.environ.get(DATASETS_ENV)
-    return [
+    dirs = [
         ("gradplay cache", cache_dir()),
         ("Keras cache", keras_dir()),
         (f"${DATASETS_ENV}", Path(env).expanduser() if env else None),
     ]
+    if sys.platform == "emscripten":
+        dirs.append(("the site's data/ folder (JupyterLite)", BROWSER_DATA_DIR))
+    return dirs
 
 
 def origin(default: str) -> str | None:
