@@ -7,7 +7,7 @@ web worker, and the tutorial notebooks in JupyterLite.
 
 Modes:
 
-* default (CDN): the page loads Pyodide 0.27.7 and its lock packages (NumPy, pandas, ...) from
+* default (CDN): the page loads Pyodide 0.27.7 and its lock packages (NumPy, ...) from
   ``cdn.jsdelivr.net/pyodide/v0.27.7/full/`` and Bokeh/Panel's JavaScript and CSS from
   ``cdn.bokeh.org`` / ``cdn.holoviz.org``, as any hosted Pyodide app does; the pure-Python wheels
   (gradplay, Panel, Bokeh, ...) are in the folder either way;
@@ -166,15 +166,44 @@ def copy_panel_dist(out: Path) -> None:
             shutil.copytree(src / part, dest / part)
 
 
-def write_worker(out: Path, offline: bool, lock_packages: list[str], wheels: list[str], pycache: bool) -> None:
+SITE_PACKAGES = "lib/python3.12/site-packages/"
+
+
+def bundle_wheels(wheels: list[Path], dest: Path) -> None:
+    """One zip of the installed form of ``wheels``, rooted at ``/``: what micropip would unpack, for
+    the worker to unpack in one step (17 wheels through micropip took ~2-3 s in the page). Package
+    files and ``.dist-info`` go to site-packages, ``*.data/data/`` files under the prefix ``/``."""
+    import zipfile
+
+    members: dict[str, bytes] = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as z:
+            for name in z.namelist():
+                if name.endswith("/"):
+                    continue
+                top, _, rest = name.partition("/")
+                if top.endswith(".data"):
+                    kind, _, path = rest.partition("/")
+                    target = {"data": path, "purelib": SITE_PACKAGES + path, "platlib": SITE_PACKAGES + path}.get(kind)
+                else:
+                    target = SITE_PACKAGES + name
+                if target:
+                    members[target] = z.read(name)
+    tmp = dest.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(members):
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), members[name], zipfile.ZIP_DEFLATED)
+    os.replace(tmp, dest)
+
+
+def write_worker(out: Path, offline: bool, lock_packages: list[str], pycache: bool) -> None:
     version, _ = _panel_versions()
     config = {
         "pyodideVersion": runtime.PYODIDE_VERSION,
         "pyodideBase": "../pyodide/" if offline else CDN_BASE.format(version=runtime.PYODIDE_VERSION),
         "offline": offline,
         "lockPackages": lock_packages,
-        "wheelBase": "../wheels/",
-        "wheels": wheels,
+        "sitePackages": "site-packages.zip",
         "panelRoot": "../panel/" if offline else None,
         "pycache": "pycache.zip" if pycache else None,
     }
@@ -211,12 +240,15 @@ def build_pycache(lock_packages: list[str], dest: Path) -> bool:
     from a full local runtime in the cache (the same files the CDN serves). Cached by the wheels'
     hashes; False (and a message) when no Python 3.12 or Node is available: the page then compiles
     at start-up, which is slower but works."""
-    python312, node = find_python312(), shutil.which("node")
-    if python312 is None or node is None:
-        log("  no python3.12 or node here: the site ships without precompiled bytecode (slower start)")
+    python312, node, npm = find_python312(), shutil.which("node"), shutil.which("npm")
+    runner_ready = (HERE / "node" / "node_modules" / "pyodide" / "package.json").exists()
+    if python312 is None or node is None or not (runner_ready or npm):
+        log("  no python3.12 or Node.js here: the site ships without precompiled bytecode (slower start)")
         return False
+    if not runner_ready:  # site/node's own pyodide package, to run the app once under Node
+        runtime._run([npm, "ci", "--prefix", str(HERE / "node"), "--no-audit", "--no-fund"])
     full = runtime.cache_dir() / "site-panel-full"
-    manifest = runtime.build(full, lock_packages, wheel_sets=["panel"])
+    manifest = runtime.build(full, [*runtime.DEFAULT_PACKAGES, *lock_packages], wheel_sets=["panel"])
     wheels = sorted(str(full / k) for k in manifest["files"] if k.endswith(".whl"))
     key = runtime.sha256_bytes(
         "\n".join(manifest["files"][str(Path(w).relative_to(full))]["sha256"] for w in wheels).encode()
@@ -253,7 +285,7 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     check_native_panel()
     mode = "offline" if offline else "cdn"
     log(f"building the {mode} site in {out}")
-    lock_packages = [*runtime.DEFAULT_PACKAGES, *runtime.LOCK_PACKAGES["panel"]]
+    lock_packages = ["numpy", *runtime.LOCK_PACKAGES["panel"]]  # the wheels come bundled: no micropip
     lite_module = _load("lite") if lite else None
     if lite_module:
         lite_module.check_versions()
@@ -270,9 +302,10 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
         shutil.copy2(out / "panel" / _panel_versions()[0] / "dist" / "images" / "favicon.ico", out / "favicon.ico")
     else:
         shutil.rmtree(out / "panel", ignore_errors=True)
+    bundle_wheels([out / "wheels" / name for name in wheels], out / "playground" / "site-packages.zip")
     render_playground_page(out, offline)
     pycache = build_pycache(lock_packages, out / "playground" / "pycache.zip")
-    write_worker(out, offline, lock_packages, wheels, pycache)
+    write_worker(out, offline, lock_packages, pycache)
 
     note = (
         "This copy is self-contained: it works without internet."
@@ -282,7 +315,7 @@ def build(out: Path, offline: bool = False, lite: bool = True) -> dict:
     index = _fill((WEB / "index.html").read_text(), PYODIDE_VERSION=runtime.PYODIDE_VERSION, MODE_NOTE=note)
     (out / "index.html").write_text(index, encoding="utf-8")
     build_id = runtime.sha256_bytes(json.dumps(manifest["files"], sort_keys=True).encode())[:12]
-    precache = [f"wheels/{name}" for name in wheels] + ["playground/playground.js"]
+    precache = ["playground/playground.js", "playground/site-packages.zip"]
     precache += ["playground/pycache.zip"] if pycache else []
     if offline:  # the Playground's part of pyodide/ (the notebooks' extra packages load when used)
         lock = runtime.load_official_lock(out / "pyodide" / "pyodide-lock.json")

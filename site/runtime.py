@@ -76,6 +76,8 @@ PYPI_WHEELS = {
         "uc_micro_py-2.0.0-py3-none-any.whl": "3603a3859af53e5a39bc7677713c78ea6589ff188d70f4fee165db88e22b242c",
         "tqdm-4.70.1-py3-none-any.whl": "c293e525e6fef9c20e8728fd4612df02a0aa31bb5fe91ecd93e123b1b7bffa73",
         "typing_extensions-4.16.0-py3-none-any.whl": "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8",
+        # with it, Panel routes web requests through the browser instead of patching (importing) pandas
+        "pyodide_http-0.2.2-py3-none-any.whl": "cf006ea593c1643b5badeb4d42ed24a6eebd830276171fa1f82de0777b3fb608",
         # for site/shims/nh3.py (Panel's HTML sanitizer, whose Rust original has no Pyodide build)
         "bleach-6.4.0-py3-none-any.whl": "4b6b6a54fff2e69a3dde9d21cc6301220bee3c3cb792187d11403fd795031081",
         "webencodings-0.6.1-py3-none-any.whl": "7fab6269c8bf237c657876b52058ccb182e861518d1c695c1a9aaa8c1c105d5b",
@@ -105,7 +107,7 @@ SLIM = {
 # Modules of this checkout packaged as wheels for a set: (module file, distribution name, version).
 SHIMS = {"panel": [("site/shims/nh3.py", "nh3", "0.3.8")]}
 # Lock packages each set needs from the Pyodide distribution.
-LOCK_PACKAGES = {"test": (), "panel": ("pandas", "contourpy", "pillow", "packaging")}
+LOCK_PACKAGES = {"test": (), "panel": ("contourpy", "pillow", "packaging")}
 WHEEL_SETS = tuple(PYPI_WHEELS)
 REPO = Path(__file__).resolve().parent.parent
 # What the project's wheel is built from (copied to a temporary folder first, so the build never

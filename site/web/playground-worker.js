@@ -26,6 +26,8 @@ async function startApplication() {
   const pyodideBase = new URL(CONFIG.pyodideBase, self.location).href;
   // Ahead-of-time bytecode for the modules the app imports (site/pycache.py), fetched meanwhile.
   const pycache = CONFIG.pycache ? fetch(new URL(CONFIG.pycache, self.location)).catch(() => null) : null;
+  // The pure-Python packages (gradplay, Panel, Bokeh, ...) as one archive of their installed files.
+  const sitePackages = fetch(new URL(CONFIG.sitePackages, self.location)).catch((e) => e);
   status("Loading Python (Pyodide " + CONFIG.pyodideVersion + ")");
   try {
     importScripts(pyodideBase + "pyodide.js");
@@ -45,7 +47,7 @@ async function startApplication() {
   try {
     pyodide = self.pyodide = await loadPyodide({ indexURL: pyodideBase });
     lap("pyodide");
-    status("Loading NumPy, pandas and the plotting libraries");
+    status("Loading NumPy and the plotting libraries");
     await pyodide.loadPackage(CONFIG.lockPackages);
     lap("packages");
   } catch (e) {
@@ -61,23 +63,26 @@ async function startApplication() {
     lap("bytecode");
   }
   status("Installing gradplay, Panel and Bokeh");
-  const wheels = CONFIG.wheels.map((name) => new URL(CONFIG.wheelBase + name, self.location).href);
-  pyodide.globals.set("gradplay_wheels", wheels);
   pyodide.globals.set("panel_cdn_root", CONFIG.panelRoot ? new URL(CONFIG.panelRoot, self.location).href : null);
   try {
+    const archive = await sitePackages;
+    if (!(archive instanceof Response) || !archive.ok) {
+      throw new Error(`${CONFIG.sitePackages}: ${archive instanceof Response ? archive.status : archive}`);
+    }
+    pyodide.unpackArchive(await archive.arrayBuffer(), "zip", { extractDir: "/" });
     await pyodide.runPythonAsync(`
-import os
+import importlib, os
 import pyodide.ffi
+importlib.invalidate_caches()
 if not hasattr(pyodide.ffi, "jsnull"):  # Panel 1.9 expects Pyodide >= 0.28; 0.27 turns null into None itself
     pyodide.ffi.jsnull = object()
 if panel_cdn_root:
     os.environ["PANEL_CDN_ROOT"] = panel_cdn_root  # Panel's CSS from this site, not its CDN
-import micropip
-await micropip.install(list(gradplay_wheels), deps=False)
 `);
     lap("wheels");
   } catch (e) {
-    status(`Installing the Python packages failed: ${e.message || e}.`, true);
+    status(`Installing the Python packages failed: ${e.message || e}. Reload the page; if it persists, rebuild ` +
+      "the site (<code>python site/build.py</code>) and serve the whole folder.", true);
     return;
   }
   status("Starting the Playground");
@@ -110,13 +115,19 @@ _link_docs_worker(state.curdoc, sendPatch, setter="js")
 `);
     lap("rendered");
   } else if (msg.type === "patch") {
-    self.pyodide.globals.set("patch", msg.patch);
-    await self.pyodide.runPythonAsync(`
+    // Always answer "idle": the page holds back further changes until it hears it.
+    try {
+      self.pyodide.globals.set("patch", msg.patch);
+      await self.pyodide.runPythonAsync(`
 from panel.io.state import state
 from panel.io.pyodide import _convert_json_patch
 state.curdoc.apply_json_patch(_convert_json_patch(patch), setter="js")
 `);
-    self.postMessage({ type: "idle" });
+    } catch (e) {
+      console.error(`gradplay: a change from the page failed in Python: ${e}`);
+    } finally {
+      self.postMessage({ type: "idle" });
+    }
   } else if (msg.type === "location") {
     self.pyodide.globals.set("location", msg.location);
     self.pyodide.runPythonAsync(`

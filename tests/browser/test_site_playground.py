@@ -113,7 +113,7 @@ def test_offline_playground_boots_trains_follows_links_and_exports(offline_site,
     t0 = time.monotonic()
     epoch, loss = wait_for_epoch(page, 40, timeout_s=120)
     rate = (epoch - epoch0) / (time.monotonic() - t0)
-    pause(page)
+    click_until(page, lambda: pause(page), page.get_by_role("button", name="Play", exact=True), watch, "pause")
     print(f"in the page: {rate:.1f} epochs/s while playing; test loss {loss0:.3f} -> {loss:.3f}")
     assert loss < 0.6 * loss0
 
@@ -124,10 +124,9 @@ def test_offline_playground_boots_trains_follows_links_and_exports(offline_site,
     added = int(re.search(r"networkShape=5,3,(\d+)", page.evaluate("location.hash")).group(1))
 
     # The trained model downloads as a .keras file (written in the browser without h5py) that loads natively.
-    page.get_by_text(re.compile("More: optimizer")).click()
     download_button = page.get_by_role("button", name=re.compile("Download model"))
-    download_button.wait_for(timeout=60_000)
-    watch.screenshot("site-playground-offline-more")
+    more = page.get_by_text(re.compile("More: optimizer"))
+    click_until(page, more.click, download_button, watch, "more")
     with page.expect_download(timeout=60_000) as info:
         download_button.click(timeout=60_000)
     path = tmp_path / info.value.suggested_filename
@@ -142,6 +141,20 @@ def test_offline_playground_boots_trains_follows_links_and_exports(offline_site,
     watch.assert_clean()
 
 
+def click_until(page, click, shows, watch, name):
+    """Click, and wait until ``shows`` is visible. While the worker trains on a loaded 2-core machine a
+    click has been seen to get no answer (CI: Pause while playing); then a screenshot is kept
+    (``site-playground-<name>-unanswered.png``) and the click is made once more."""
+    click()
+    try:
+        shows.wait_for(timeout=20_000)
+    except Exception:
+        watch.screenshot(f"site-playground-{name}-unanswered")
+        print(f"the {name} click got no answer in 20 s; clicking again")
+        click()
+        shows.wait_for(timeout=60_000)
+
+
 def test_repeat_visit_starts_from_the_service_worker_cache(offline_site, context_factory):
     context = context_factory()
     page = context.new_page()
@@ -154,7 +167,7 @@ def test_repeat_visit_starts_from_the_service_worker_cache(offline_site, context
         hits.append(dict(offline_site.hits))
     print(f"offline build with its service worker: first visit {times[0]:.1f} s, repeat visit {times[1]:.1f} s")
     # The repeat visit read the runtime from the service worker's cache: no request for it reached the server.
-    for name in ("/pyodide/pyodide.asm.wasm", "/pyodide/python_stdlib.zip", "/wheels/panel-1.9.4-py3-none-any.whl"):
+    for name in ("/pyodide/pyodide.asm.wasm", "/pyodide/python_stdlib.zip", "/playground/site-packages.zip"):
         assert hits[0].get(name, 0) >= 1 and hits[1].get(name, 0) == hits[0][name], name
 
 

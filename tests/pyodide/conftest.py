@@ -4,6 +4,7 @@ same weights natively, under Node and in Chromium."""
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import json
 import os
@@ -156,7 +157,11 @@ def check_suite(result: dict, proc, paths, deselect: dict, expected_failures: di
     )
     native_ids = {line for line in native.stdout.splitlines() if line.startswith("tests/")}
     assert native_ids, native.stdout[-3000:]
-    assert set(result["collected"]) == native_ids - set(deselect), "Pyodide collected other tests than CPython"
+    # Compared by test function and count: pytest versions name long parameters differently
+    # (Pyodide runs the pytest it ships, 8.1; natively a newer one may say ``data13`` for a long string).
+    functions = lambda ids: collections.Counter(i.split("[")[0] for i in ids)  # noqa: E731
+    wanted = functions(native_ids - set(deselect))
+    assert functions(result["collected"]) == wanted, "Pyodide collected other tests than CPython"
     reports = result["reports"]
     failed = {k: v for k, v in reports.items() if v[0] == "failed"}
     skipped = {k for k, v in reports.items() if v[0] == "skipped"}

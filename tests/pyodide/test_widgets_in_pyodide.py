@@ -2,8 +2,8 @@
 
 One Node process boots the runtime that ``site/runtime.py --panel`` assembles (Panel 1.9, Bokeh
 3.9 and their pure-Python dependencies from PyPI with pinned hashes, PyYAML and MarkupSafe
-repackaged as pure Python, the ``nh3`` shim; pandas, contourpy and pillow from the lock-verified
-Pyodide distribution) and runs the headless widget tests and the Playground's state, session and
+repackaged as pure Python, the ``nh3`` shim; contourpy and pillow from the lock-verified Pyodide
+distribution; no pandas) and runs the headless widget tests and the Playground's state, session and
 page tests there: the same code builds the same Bokeh documents as natively, with no request
 leaving the process. The Playground's model, exported there as `.keras` (written by the pure-Python
 HDF5 writer: there is no h5py), loads natively in gradplay and in real Keras 3 with the same
@@ -29,7 +29,7 @@ PATHS = [
     "tests/app/test_session.py",
     "tests/app/test_playground.py",
 ]
-PACKAGES = ["pandas", "contourpy", "pillow"]
+PACKAGES = ["contourpy", "pillow"]  # no pandas: with pyodide_http installed Panel does not import it
 
 _NO_PROCESSES = "Pyodide has no processes: the test runs Python in a subprocess"
 # Tests that cannot run inside Pyodide at all, by node id, with why.
