@@ -189,6 +189,7 @@ def bundle_wheels(wheels: list[Path], dest: Path) -> None:
                     target = SITE_PACKAGES + name
                 if target:
                     members[target] = z.read(name)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(members):

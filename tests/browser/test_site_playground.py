@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -44,7 +45,9 @@ def StaticServer(root: Path):  # noqa: N802 - the class of site/build.py
 
 
 def _build(name: str, *flags: str) -> Path:
+    """Build from an empty output folder, as on a fresh machine (the download caches stay)."""
     out = _site_cache() / name
+    shutil.rmtree(out, ignore_errors=True)
     proc = subprocess.run(
         [sys.executable, str(REPO / "site" / "build.py"), "--no-lite", "--out", str(out), *flags],
         capture_output=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -52,6 +53,7 @@ def site_dir(lite) -> Path:
     """The whole offline site (``site/build.py --offline``: Playground, runtime and JupyterLite),
     (re)built into the cache."""
     out = lite.runtime.cache_dir() / "www-full"
+    shutil.rmtree(out, ignore_errors=True)  # from an empty folder, as on a fresh machine
     started = time.perf_counter()
     cmd = [sys.executable, str(REPO / "site" / "build.py"), "--offline", "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
