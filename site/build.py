@@ -189,12 +189,7 @@ def bundle_wheels(wheels: list[Path], dest: Path) -> None:
                     target = SITE_PACKAGES + name
                 if target:
                     members[target] = z.read(name)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in sorted(members):
-            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), members[name], zipfile.ZIP_DEFLATED)
-    os.replace(tmp, dest)
+    runtime.write_zip(dest, members)
 
 
 def write_worker(out: Path, offline: bool, lock_packages: list[str], pycache: bool) -> None:

@@ -322,11 +322,16 @@ def _write_wheel(target: Path, files: dict[str, bytes], dist: str, version: str,
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{name},sha256={digest},{len(data)}")
     files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    return write_zip(target, files)
+
+
+def write_zip(target: Path, members: dict[str, bytes]) -> Path:
+    """A deterministic zip (sorted members, fixed timestamps, deflated), written atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in sorted(files):
-            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name], zipfile.ZIP_DEFLATED)
+        for name in sorted(members):
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), members[name], zipfile.ZIP_DEFLATED)
     os.replace(tmp, target)
     return target
 
