@@ -188,15 +188,9 @@ def _deserialize_optimizer(value, custom_objects):
         str(name).lower()
     )
     if cls is not None:
-        accepted = set()
-        for klass in cls.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is None:
-                continue
-            params = inspect.signature(init).parameters
-            accepted.update(p for p, v in params.items() if v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL))
-            if not any(v.kind == v.VAR_KEYWORD for v in params.values()):
-                break
+        from .keras_zip import _accepted_kwargs  # here: keras_zip imports this module
+
+        accepted = _accepted_kwargs(cls)
         unknown = {k: v for k, v in config.items() if k not in accepted}
         if unknown:
             # Keras 2 files carry `decay`, `is_legacy_optimizer`, `jit_compile`, ...
